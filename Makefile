@@ -1,0 +1,43 @@
+# credit-graph tasks. `make demo` and `make test` work on a fresh machine: each builds .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test check lint typecheck format serve neo4j-start neo4j-stop clean
+
+# Create the virtual environment and install the project with its dev tools (re-run when pyproject changes).
+$(BIN)/credit-graph: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# Generate a small county into the embedded store and serve the API on http://127.0.0.1:8000.
+demo: $(BIN)/credit-graph
+	$(BIN)/credit-graph demo
+
+# Lint, type-check and run every test.
+test: $(BIN)/credit-graph lint typecheck
+	$(BIN)/pytest
+
+# ruff lint and format check.
+lint: $(BIN)/credit-graph
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy --strict on the package and loaders.
+typecheck: $(BIN)/credit-graph
+	$(BIN)/mypy
+
+# Rewrite files in ruff's format and apply safe lint fixes.
+format: $(BIN)/credit-graph
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Serve the API over the configured store (CREDIT_GRAPH_* settings).
+serve: $(BIN)/credit-graph
+	$(BIN)/credit-graph serve
+
+# Remove the virtual environment and local data.
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

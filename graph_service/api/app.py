@@ -1,0 +1,53 @@
+"""The FastAPI application: routers, error handlers and the store it serves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from graph_service import __version__
+from graph_service.api.errors import install_error_handlers
+from graph_service.api.routers import enterprises
+from graph_service.settings import Settings, get_settings
+from graph_service.store import GraphStore, open_store
+
+
+class Health(BaseModel):
+    status: str
+    backend: str
+    version: str
+
+
+def create_app(store: GraphStore | None = None, settings: Settings | None = None) -> FastAPI:
+    """An app over `store`, or over the store the settings name (opened at start, closed at stop)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store if store is not None else open_store(settings or get_settings())
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="credit-graph",
+        version=__version__,
+        summary="Enterprises, the people responsible for them, and joint punishment for serious dishonesty.",
+        lifespan=lifespan,
+    )
+    if store is not None:
+        app.state.store = store
+    install_error_handlers(app)
+    app.include_router(enterprises.router)
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        """Whether the service is up, and which backend it serves."""
+        return Health(status="ok", backend=app.state.store.backend_name, version=__version__)
+
+    return app

@@ -1,0 +1,66 @@
+"""Enterprises and the people responsible for them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from graph_service.api.deps import get_store
+from graph_service.api.errors import NotFound, invalid_identifier
+from graph_service.api.views import EnterpriseView, ResponsiblePersons, holder_view, role_view
+from graph_service.identifiers import IdentifierError, validate_uscc
+from graph_service.model import Enterprise, RoleType
+from graph_service.store.base import GraphStore
+
+router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
+ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "No enterprise with this USCC"},
+    422: {"description": "Malformed USCC (the failed check is named) or bad query"},
+}
+UsccPath = Annotated[str, Path(description="统一社会信用代码, 18 characters (GB 32100)", max_length=64)]
+
+
+def _enterprise(store: GraphStore, uscc: str) -> Enterprise:
+    try:
+        code = validate_uscc(uscc)
+    except IdentifierError as err:
+        # A code kept although it fails its check is still found under its exact spelling.
+        kept = store.get_enterprise(uscc)
+        if kept is not None and not kept.id_valid:
+            return kept
+        raise invalid_identifier("uscc", err) from None
+    found = store.get_enterprise(code)
+    if found is None:
+        raise NotFound(f"no enterprise with USCC {code}")
+    return found
+
+
+@router.get("/{uscc}", response_model=EnterpriseView, responses=ERRORS)
+def get_enterprise(uscc: UsccPath, store: GraphStore = Depends(get_store)) -> EnterpriseView:
+    """An enterprise's registration record."""
+    return EnterpriseView.of(_enterprise(store, uscc))
+
+
+@router.get("/{uscc}/responsible-persons", response_model=ResponsiblePersons, responses=ERRORS)
+def responsible_persons(
+    uscc: UsccPath,
+    as_of: Annotated[
+        date | None, Query(description="Day the roles must hold on (YYYY-MM-DD); today if absent")
+    ] = None,
+    role: Annotated[list[RoleType] | None, Query(description="Only these role types")] = None,
+    store: GraphStore = Depends(get_store),
+) -> ResponsiblePersons:
+    """The people and organisations holding a role in the enterprise on a day: legal representative,
+    principal, actual controller, directors, supervisors, senior managers, shareholders, practitioners."""
+    enterprise = _enterprise(store, uscc)
+    day = as_of or date.today()
+    types = set(role) if role else {t for t in RoleType if t is not RoleType.BRANCH_OF}
+    roles = store.roles_of_enterprise(enterprise.uscc, types, day)
+    views = []
+    for r in roles:
+        person = store.get_person(r.holder_key) if r.holder_kind == "person" else None
+        org = store.get_enterprise(r.holder_key) if r.holder_kind == "enterprise" else None
+        views.append(role_view(r, holder_view(r, person, org)))
+    return ResponsiblePersons(uscc=enterprise.uscc, name=enterprise.name, as_of=day, roles=views)

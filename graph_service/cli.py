@@ -1,0 +1,210 @@
+"""The `credit-graph` command. Bad input ends with one message and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.exceptions import TyperException
+
+from graph_service.identifiers import IdentifierError, validate_uscc
+from graph_service.model import ROLE_NAMES_ZH
+from graph_service.settings import Settings, SettingsError, load_settings
+from graph_service.store import GraphStore, StoreError, open_store
+from graph_service.synthetic import Answers, Generator, load_synthetic
+
+app = typer.Typer(
+    help="credit-graph: enterprises, the people responsible for them, and joint punishment.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class CliError(Exception):
+    """Ends the command with this message and exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise CliError(str(exc), code=2) from None
+
+
+def _store(settings: Settings) -> GraphStore:
+    try:
+        return open_store(settings)
+    except StoreError as exc:
+        raise CliError(f"cannot open the {settings.backend} store: {exc}") from None
+
+
+def _generate(store: GraphStore, settings: Settings, enterprises: int, seed: int) -> Answers:
+    generator = Generator(enterprises, seed=seed, secret=settings.person_hash_key())
+    with Progress(
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("enterprises"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("load", total=enterprises)
+        answers, results = load_synthetic(
+            store, generator, settings.batch_size, lambda done, _: progress.update(task, completed=done)
+        )
+    summary = ", ".join(f"{kind} {r.created} new/{r.updated} updated" for kind, r in results.items())
+    err.print(f"loaded: {summary}")
+    return answers
+
+
+@app.command()
+def generate(
+    enterprises: Annotated[int, typer.Option(min=1, max=10_000_000, help="How many enterprises")] = 1000,
+    seed: Annotated[int, typer.Option(help="Same seed, same data")] = 2017,
+    answers: Annotated[Path | None, typer.Option(help="Write the planted answers (JSON) here")] = None,
+) -> None:
+    """Generate synthetic Henan data into the configured store."""
+    settings = _settings()
+    with _store(settings) as store:
+        result = _generate(store, settings, enterprises, seed)
+    if answers is not None:
+        answers.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+        err.print(f"planted answers written to {answers}")
+
+
+@app.command()
+def stats() -> None:
+    """Counts of nodes and role edges in the configured store."""
+    settings = _settings()
+    with _store(settings) as store:
+        counts = store.counts()
+    table = Table(title=f"credit-graph ({settings.backend})")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in counts.items():
+        label = ROLE_NAMES_ZH.get(name, "")  # type: ignore[call-overload]
+        table.add_row(f"{name} {label}".strip(), f"{value:,}")
+    out.print(table)
+
+
+@app.command()
+def responsible(
+    uscc: Annotated[str, typer.Argument(help="统一社会信用代码")],
+    as_of: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Day (YYYY-MM-DD)")] = None,
+) -> None:
+    """Who held which role in an enterprise on a day (ID numbers masked)."""
+    try:
+        code = validate_uscc(uscc)
+    except IdentifierError as exc:
+        raise CliError(f"uscc: {exc}", code=2) from None
+    day = as_of.date() if as_of else date.today()
+    settings = _settings()
+    with _store(settings) as store:
+        enterprise = store.get_enterprise(code)
+        if enterprise is None:
+            raise CliError(f"no enterprise with USCC {code}")
+        table = Table(title=f"{enterprise.name} {code} on {day.isoformat()}")
+        for column in ("role", "position", "holder", "ID (masked)", "from", "to"):
+            table.add_column(column)
+        for role in store.roles_of_enterprise(code, as_of=day):
+            person = store.get_person(role.holder_key) if role.holder_kind == "person" else None
+            org = store.get_enterprise(role.holder_key) if role.holder_kind == "enterprise" else None
+            table.add_row(
+                ROLE_NAMES_ZH[role.type],
+                role.position or "",
+                person.name if person else (org.name if org else role.holder_key),
+                (person.id_masked or "") if person else role.holder_key,
+                str(role.valid_from or ""),
+                str(role.valid_to or ""),
+            )
+    out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port")] = None,
+) -> None:
+    """Serve the API over the configured store."""
+    import uvicorn
+
+    from graph_service.api.app import create_app
+
+    settings = _settings()
+    uvicorn.run(create_app(settings=settings), host=host or settings.api_host, port=port or settings.api_port)
+
+
+@app.command()
+def demo(
+    enterprises: Annotated[int, typer.Option(min=100, max=100_000, help="Size of the county")] = 2000,
+    seed: Annotated[int, typer.Option(help="Same seed, same data")] = 2017,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards")] = True,
+) -> None:
+    """Generate a small county into the embedded store and serve the API on 127.0.0.1."""
+    import uvicorn
+
+    from graph_service.api.app import create_app
+
+    settings = _settings().model_copy(update={"backend": "embedded"})
+    store = _store(settings)
+    answers = _generate(store, settings, enterprises, seed)
+    answers_path = settings.data_dir / "demo-answers.json"
+    answers_path.write_text(answers.model_dump_json(indent=2), encoding="utf-8")
+    case = answers.cases["legal_rep_change"]
+    base = f"http://127.0.0.1:{port}"
+    enterprises_held = store.counts()["enterprises"]
+    out.print(f"[bold]credit-graph demo[/bold]: {enterprises_held:,} enterprises in {settings.store_path()}")
+    out.print(f"  API documentation      {base}/docs")
+    out.print(f"  an enterprise          {base}/v1/enterprises/{case['uscc']}")
+    roles_url = f"{base}/v1/enterprises/{case['uscc']}/responsible-persons"
+    out.print(f"  its people on the day of the misconduct  {roles_url}?as_of=2020-11-10")
+    out.print(f"  and today              {roles_url}")
+    out.print(f"  planted cases          {answers_path}")
+    if serve_api:
+        uvicorn.run(create_app(store=store, settings=settings), host="127.0.0.1", port=port)
+    store.close()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except CliError as exc:
+        err.print(f"credit-graph: {exc}", markup=False, highlight=False)
+        sys.exit(exc.code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except TyperException as exc:  # usage errors: bad option values, unknown commands
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"credit-graph: {exc}", markup=False, highlight=False)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    except Exception as exc:  # anything unforeseen: a message, not a traceback
+        if os.environ.get("CREDIT_GRAPH_DEBUG"):
+            raise
+        err.print(f"credit-graph: {type(exc).__name__}: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

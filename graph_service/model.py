@@ -1,0 +1,248 @@
+"""The graph's vocabulary (DOMAIN.md §2 and §4): nodes, role relationships, list entries, measures.
+
+Dates are calendar dates. A role holds on day d when ``valid_from <= d < valid_to``: ``valid_to`` is the
+first day the role no longer held, so a change record dated d closes the old edge and opens the new one
+on the same day without overlap. ``valid_to`` is empty while the role holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from graph_service.identifiers import IdentifierError, validate_uscc
+
+
+class RoleType(StrEnum):
+    LEGAL_REPRESENTATIVE_OF = "LEGAL_REPRESENTATIVE_OF"
+    PRINCIPAL_OF = "PRINCIPAL_OF"
+    ACTUAL_CONTROLLER_OF = "ACTUAL_CONTROLLER_OF"
+    DIRECTOR_OF = "DIRECTOR_OF"
+    SUPERVISOR_OF = "SUPERVISOR_OF"
+    SENIOR_MANAGER_OF = "SENIOR_MANAGER_OF"
+    SHAREHOLDER_OF = "SHAREHOLDER_OF"
+    PRACTITIONER_AT = "PRACTITIONER_AT"
+    BRANCH_OF = "BRANCH_OF"
+
+
+ROLE_NAMES_ZH: dict[RoleType, str] = {
+    RoleType.LEGAL_REPRESENTATIVE_OF: "法定代表人",
+    RoleType.PRINCIPAL_OF: "主要负责人",
+    RoleType.ACTUAL_CONTROLLER_OF: "实际控制人",
+    RoleType.DIRECTOR_OF: "董事",
+    RoleType.SUPERVISOR_OF: "监事",
+    RoleType.SENIOR_MANAGER_OF: "高级管理人员",
+    RoleType.SHAREHOLDER_OF: "股东",
+    RoleType.PRACTITIONER_AT: "注册执业人员",
+    RoleType.BRANCH_OF: "分支机构",
+}
+
+# Which kinds of holder each role admits: controllers and shareholders may be organisations,
+# a branch is always an organisation, every other role is a person's.
+HOLDER_KINDS: dict[RoleType, frozenset[str]] = {
+    RoleType.ACTUAL_CONTROLLER_OF: frozenset({"person", "enterprise"}),
+    RoleType.SHAREHOLDER_OF: frozenset({"person", "enterprise"}),
+    RoleType.BRANCH_OF: frozenset({"enterprise"}),
+}
+PERSON_ONLY: frozenset[str] = frozenset({"person"})
+
+FINANCE_HEAD = "财务负责人"
+
+NodeKind = Literal["enterprise", "person", "entry"]
+HolderKind = Literal["person", "enterprise"]
+SubjectKind = Literal["person", "enterprise"]
+ListKind = Literal["black", "red", "watch"]
+Disclosure = Literal["public", "government", "authorized"]
+EntryStatus = Literal["active", "under_objection", "repaired", "revoked", "removed_from_source", "archived"]
+OrgType = Literal[
+    "company",
+    "individual_business",
+    "cooperative",
+    "social_organisation",
+    "public_institution",
+    "government_agency",
+    "branch",
+    "other",
+]
+DocumentType = Literal[
+    "resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreign_permit", "other"
+]
+MeasureCategory = Literal["administrative", "market", "industry", "social"]
+
+Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
+Money = Annotated[float, Field(ge=0.0)]  # in 10,000 yuan (万元), as registration data states it
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = ""  # the file or system a record came from
+    loaded_at: datetime | None = None
+
+
+class Enterprise(_Record):
+    """Any organisation with a USCC: company, individual business, cooperative, agency (市场主体)."""
+
+    uscc: str
+    name: str = Field(min_length=1)
+    org_type: OrgType = "company"
+    status: str = "存续"  # registration status as the registry words it (存续, 在业, 吊销, 注销, 迁出)
+    established_on: date | None = None
+    registered_capital: Money | None = None
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    legal_form: str | None = None  # 类型 as registered, e.g. 有限责任公司(自然人投资或控股)
+    # False for a code kept although it fails its check, so that nothing a source sent is lost.
+    id_valid: bool = True
+
+    @model_validator(mode="after")
+    def _check_code(self) -> Enterprise:
+        if self.id_valid:
+            try:
+                validate_uscc(self.uscc)
+            except IdentifierError as err:
+                raise ValueError(f"uscc: {err}") from None
+        return self
+
+    @property
+    def division(self) -> str:
+        """The administrative division (GB/T 2260) the code was issued in."""
+        return self.uscc[2:8]
+
+
+class Person(_Record):
+    """A natural person, keyed by a keyed hash of the ID document, never by the number itself."""
+
+    person_key: str = Field(pattern=r"^P[0-9a-f]{32}$")
+    name: str = Field(min_length=1)
+    document_type: DocumentType = "resident_id"
+    # The full number is kept for those entitled to see it; every response masks it otherwise.
+    id_number: str | None = None
+    id_masked: str | None = None
+    birth_date: date | None = None
+    sex: Literal["male", "female"] | None = None
+    region: str | None = None
+
+
+class Role(_Record):
+    """One role relationship holder → enterprise, with its valid time and source."""
+
+    type: RoleType
+    holder_kind: HolderKind
+    holder_key: str  # person_key or uscc
+    enterprise: str  # uscc of the organisation the role is in (the parent, for BRANCH_OF)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    position: str | None = None  # 董事长, 经理, 财务负责人 …
+    ratio: Ratio | None = None  # shareholders: share of the registered capital
+    subscribed_capital: Money | None = None
+    paid_in_capital: Money | None = None
+    basis: Literal["declared", "computed"] | None = None  # actual controllers
+    profession: str | None = None  # practitioners
+    licence_number: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Role:
+        allowed = HOLDER_KINDS.get(self.type, PERSON_ONLY)
+        if self.holder_kind not in allowed:
+            raise ValueError(
+                f"holder_kind: a {self.type.value} holder must be a {' or '.join(sorted(allowed))}"
+            )
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to: a role cannot end before it starts")
+        if self.holder_kind == "enterprise" and self.holder_key == self.enterprise:
+            raise ValueError("holder_key: an organisation cannot hold a role in itself")
+        return self
+
+    @property
+    def role_id(self) -> str:
+        """Identity of the edge: the same holder in the same post from the same day is one edge,
+        so a later load that sets valid_to closes it rather than adding a second one."""
+        parts = (
+            self.type.value,
+            self.holder_kind,
+            self.holder_key,
+            self.enterprise,
+            self.valid_from.isoformat() if self.valid_from else "",
+            self.position or "",
+            self.licence_number or "",
+        )
+        return "R" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def holds_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day < self.valid_to
+        )
+
+
+class NamedResponsible(BaseModel):
+    """A person the listing decision itself names as directly responsible (直接责任人员)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    person_key: str = Field(pattern=r"^P[0-9a-f]{32}$")
+    name: str = ""
+    role: str = "直接责任人员"  # as the decision words it, e.g. 法定代表人, 财务负责人
+
+
+class ListEntry(_Record):
+    """One listing decision (黑名单, 红名单 or 经营异常名录) naming one subject."""
+
+    entry_id: str = Field(min_length=1, max_length=128)
+    list_type: str = Field(min_length=1)  # code of the list, e.g. court_dishonest_debtor
+    domain: str = Field(min_length=1)  # court, tax, safety, environment, food_drug …
+    kind: ListKind
+    authority: str = Field(min_length=1)  # 认定部门
+    decision_number: str = Field(min_length=1)  # 文书号 or 案号
+    subject_kind: SubjectKind
+    subject_key: str  # uscc or person_key
+    subject_name: str = ""
+    conduct: str = ""  # 失信行为情形
+    conduct_category: int | None = Field(default=None, ge=1, le=4)  # DOMAIN.md §5
+    conduct_date: date | None = None
+    listed_on: date
+    expires_on: date | None = None
+    status: EntryStatus = "active"
+    disclosure: Disclosure = "public"
+    named_responsible: tuple[NamedResponsible, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> ListEntry:
+        if self.expires_on and self.expires_on < self.listed_on:
+            raise ValueError("expires_on: an entry cannot expire before it is listed")
+        if self.conduct_date and self.conduct_date > self.listed_on:
+            raise ValueError("conduct_date: the conduct cannot come after the listing")
+        return self
+
+    def in_force_on(self, day: date) -> bool:
+        """Counts on that day: active, listed by then and not yet expired."""
+        return (
+            self.status == "active"
+            and self.listed_on <= day
+            and (self.expires_on is None or day < self.expires_on)
+        )
+
+
+class Measure(BaseModel):
+    """A punishment or incentive measure (惩戒措施) from the measures list, which is data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    category: MeasureCategory
+    mandatory: bool
+    legal_basis: str = ""
+    triggered_by: tuple[str, ...] = ()  # list type codes
+    reaches: tuple[str, ...] = ("subject",)  # "subject", "named_responsible" or RoleType values
+
+
+def entry_id_for(authority: str, decision_number: str, subject_key: str) -> str:
+    """A stable entry id for sources that do not give one: one decision naming one subject."""
+    digest = hashlib.sha256("\x1f".join((authority, decision_number, subject_key)).encode()).hexdigest()
+    return "L" + digest[:32]

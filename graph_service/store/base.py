@@ -1,0 +1,222 @@
+"""The store contract: everything the API, CLI and domain code may ask of a graph backend.
+
+Every backend answers every method identically (the conformance suite in tests/ checks this), so
+orderings are part of the contract and are spelled out on each method.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
+
+EdgeType = Literal[
+    "LEGAL_REPRESENTATIVE_OF",
+    "PRINCIPAL_OF",
+    "ACTUAL_CONTROLLER_OF",
+    "DIRECTOR_OF",
+    "SUPERVISOR_OF",
+    "SENIOR_MANAGER_OF",
+    "SHAREHOLDER_OF",
+    "PRACTITIONER_AT",
+    "BRANCH_OF",
+    "NAMES",
+    "NAMED_RESPONSIBLE",
+]
+KIND_ORDER: dict[str, int] = {"enterprise": 0, "person": 1, "entry": 2}
+
+
+class StoreError(Exception):
+    """The store could not do what was asked; the message says why."""
+
+
+class MissingReferenceError(StoreError):
+    """A batch refers to nodes the store does not hold; nothing of the batch was written."""
+
+    def __init__(self, missing: Sequence[tuple[str, str]]) -> None:
+        self.missing = sorted(set(missing))
+        shown = ", ".join(f"{kind} {key}" for kind, key in self.missing[:5])
+        more = f" and {len(self.missing) - 5} more" if len(self.missing) > 5 else ""
+        super().__init__(f"unknown {shown}{more}: load them before what refers to them")
+
+
+class WriteResult(BaseModel):
+    """What a batch upsert did. A record equal to the stored one (ignoring loaded_at) is unchanged."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: WriteResult) -> WriteResult:
+        return WriteResult(
+            created=self.created + other.created,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+        )
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated
+
+
+class GraphNode(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: NodeKind
+    key: str
+    label: str  # name, or decision number for an entry
+    distance: int
+
+
+class GraphEdge(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # role_id for roles; derived from the entry for NAMES and NAMED_RESPONSIBLE
+    type: EdgeType
+    source_kind: NodeKind
+    source: str
+    target_kind: NodeKind
+    target: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    position: str | None = None  # a role's position, or the role a decision names a person in
+    ratio: float | None = None
+
+
+class Neighbourhood(BaseModel):
+    """Nodes within `hops` of a start node, nearest first, capped; `more` counts those left out."""
+
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    more: int
+
+
+class EntryLink(BaseModel):
+    """An entry and how it names a subject: as the listed subject or as a named responsible person."""
+
+    entry: ListEntry
+    relation: Literal["subject", "named_responsible"]
+    role: str | None = None
+
+
+def names_edge_id(entry_id: str) -> str:
+    return f"N{entry_id}"
+
+
+def named_responsible_edge_id(entry_id: str, person_key: str) -> str:
+    return f"D{entry_id}:{person_key}"
+
+
+def sort_roles(roles: Sequence[Role]) -> list[Role]:
+    """The contract's order for role lists."""
+    return sorted(
+        roles,
+        key=lambda r: (r.type.value, r.valid_from or date.min, r.holder_key, r.enterprise, r.role_id),
+    )
+
+
+def sort_entry_links(links: Sequence[EntryLink]) -> list[EntryLink]:
+    return sorted(links, key=lambda link: (link.entry.listed_on, link.entry.entry_id, link.relation))
+
+
+def cap_neighbourhood(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], limit: int) -> Neighbourhood:
+    """Keep the `limit` nearest nodes (ties by kind, then key) and the edges among them."""
+    ordered = sorted(nodes, key=lambda n: (n.distance, KIND_ORDER[n.kind], n.key))
+    kept = ordered[:limit]
+    keys = {(n.kind, n.key) for n in kept}
+    kept_edges = sorted(
+        (e for e in edges if (e.source_kind, e.source) in keys and (e.target_kind, e.target) in keys),
+        key=lambda e: (e.type, e.source, e.target, e.id),
+    )
+    return Neighbourhood(nodes=kept, edges=kept_edges, more=len(ordered) - len(kept))
+
+
+class GraphStore(abc.ABC):
+    """One graph of enterprises, persons, roles and list entries."""
+
+    backend_name: str = "abstract"
+
+    # -- writes: each call is one batch, durable when it returns ------------------------------------
+
+    @abc.abstractmethod
+    def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
+        """Create or replace enterprises by uscc."""
+
+    @abc.abstractmethod
+    def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
+        """Create or replace persons by person_key."""
+
+    @abc.abstractmethod
+    def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
+        """Create or replace role edges by role_id; MissingReferenceError if an end is unknown."""
+
+    @abc.abstractmethod
+    def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
+        """Create or replace list entries by entry_id with their NAMES and NAMED_RESPONSIBLE edges;
+        MissingReferenceError if the subject or a named person is unknown."""
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_enterprise(self, uscc: str) -> Enterprise | None:
+        """The enterprise with this uscc, or None."""
+
+    @abc.abstractmethod
+    def get_person(self, person_key: str) -> Person | None:
+        """The person with this key, or None."""
+
+    @abc.abstractmethod
+    def get_entry(self, entry_id: str) -> ListEntry | None:
+        """The list entry with this id, or None."""
+
+    @abc.abstractmethod
+    def roles_of_enterprise(
+        self, uscc: str, types: Collection[RoleType] | None = None, as_of: date | None = None
+    ) -> list[Role]:
+        """Roles held in this enterprise (its people, owners, branches), in sort_roles order."""
+
+    @abc.abstractmethod
+    def roles_of_holder(
+        self,
+        holder_kind: Literal["person", "enterprise"],
+        holder_key: str,
+        types: Collection[RoleType] | None = None,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        """Roles this person or organisation holds in others, in sort_roles order."""
+
+    @abc.abstractmethod
+    def entries_of_subject(self, kind: Literal["person", "enterprise"], key: str) -> list[EntryLink]:
+        """Entries that list this subject or name it as responsible, in sort_entry_links order."""
+
+    @abc.abstractmethod
+    def neighbourhood(
+        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+    ) -> Neighbourhood | None:
+        """Nodes within `hops` of the start over role, NAMES and NAMED_RESPONSIBLE edges (either
+        direction; roles only where they hold on `as_of` when given), capped as cap_neighbourhood
+        says. None when the start node is unknown."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Node counts by kind and role-edge counts by type (every key present, zero included)."""
+
+    def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
+        """Release connections and files."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def empty_counts() -> dict[str, int]:
+    counts = {"enterprises": 0, "persons": 0, "entries": 0, "roles": 0}
+    counts.update({t.value: 0 for t in RoleType})
+    return counts

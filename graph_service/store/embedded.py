@@ -1,0 +1,372 @@
+"""The embedded backend: networkx in memory for traversal, SQLite underneath for durability.
+
+Every batch is one SQLite transaction in WAL mode with synchronous=FULL, committed before the call
+returns, so a write that returned survives kill -9 (and power loss). The in-memory graph is changed
+only after the commit, and rebuilt from SQLite at start.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import networkx as nx
+from pydantic import BaseModel
+
+from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
+from graph_service.store.base import (
+    EntryLink,
+    GraphEdge,
+    GraphNode,
+    GraphStore,
+    MissingReferenceError,
+    Neighbourhood,
+    WriteResult,
+    cap_neighbourhood,
+    empty_counts,
+    named_responsible_edge_id,
+    names_edge_id,
+    sort_entry_links,
+    sort_roles,
+)
+
+Node = tuple[str, str]  # (kind, key)
+M = TypeVar("M", bound=BaseModel)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enterprises (uscc TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS persons (person_key TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roles (role_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (entry_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+"""
+SCHEMA_VERSION = "1"
+
+
+def _same(old: BaseModel | None, new: BaseModel) -> bool:
+    """Equal apart from when it was loaded: reloading the same data changes nothing."""
+    return old is not None and old.model_copy(update={"loaded_at": None}) == new.model_copy(
+        update={"loaded_at": None}
+    )
+
+
+class EmbeddedStore(GraphStore):
+    backend_name = "embedded"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        # isolation_level=None: transactions are opened and committed explicitly, one per batch.
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        self._graph = nx.MultiDiGraph()
+        self._enterprises: dict[str, Enterprise] = {}
+        self._persons: dict[str, Person] = {}
+        self._entries: dict[str, ListEntry] = {}
+        self._roles: dict[str, Role] = {}
+        self._role_counts: Counter[str] = Counter()
+        self._rebuild()
+
+    # -- start-up -----------------------------------------------------------------------------------
+
+    def _rows(self, table: str, model: type[M]) -> Iterable[M]:
+        # Table names come from this module's own constants, never from input.
+        cursor = self._db.execute(f"SELECT data FROM {table}")
+        while chunk := cursor.fetchmany(10_000):
+            for (data,) in chunk:
+                yield model.model_validate_json(data)
+
+    def _rebuild(self) -> None:
+        for e in self._rows("enterprises", Enterprise):
+            self._put_enterprise(e)
+        for p in self._rows("persons", Person):
+            self._put_person(p)
+        for r in self._rows("roles", Role):
+            self._put_role(r)
+        for entry in self._rows("entries", ListEntry):
+            self._put_entry(entry)
+
+    # -- in-memory mutation (only after a commit) ---------------------------------------------------
+
+    def _put_enterprise(self, e: Enterprise) -> None:
+        self._enterprises[e.uscc] = e
+        self._graph.add_node(("enterprise", e.uscc))
+
+    def _put_person(self, p: Person) -> None:
+        self._persons[p.person_key] = p
+        self._graph.add_node(("person", p.person_key))
+
+    def _put_role(self, r: Role) -> None:
+        if r.role_id not in self._roles:
+            self._role_counts[r.type.value] += 1
+        self._roles[r.role_id] = r
+        self._graph.add_edge(
+            (r.holder_kind, r.holder_key), ("enterprise", r.enterprise), key=r.role_id, role=r
+        )
+
+    def _put_entry(self, entry: ListEntry) -> None:
+        node = ("entry", entry.entry_id)
+        if node in self._graph:
+            self._graph.remove_edges_from(list(self._graph.out_edges(node, keys=True)))
+        self._entries[entry.entry_id] = entry
+        self._graph.add_node(node)
+        self._graph.add_edge(node, (entry.subject_kind, entry.subject_key), key=names_edge_id(entry.entry_id))
+        for named in entry.named_responsible:
+            self._graph.add_edge(
+                node,
+                ("person", named.person_key),
+                key=named_responsible_edge_id(entry.entry_id, named.person_key),
+                named_role=named.role,
+            )
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _write(
+        self,
+        table: str,
+        rows: Sequence[M],
+        key_of: Callable[[M], str],
+        existing: dict[str, M],
+        put: Callable[[M], None],
+        check: Callable[[Sequence[M]], list[tuple[str, str]]] | None = None,
+    ) -> WriteResult:
+        with self._lock:
+            if check is not None and (missing := check(rows)):
+                raise MissingReferenceError(missing)
+            latest: dict[str, M] = {}
+            for row in rows:  # the last of duplicates within a batch wins, as in a sequence of writes
+                latest[key_of(row)] = row
+            result = WriteResult()
+            changed: list[M] = []
+            for key, row in latest.items():
+                old = existing.get(key)
+                if _same(old, row):
+                    result.unchanged += 1
+                    continue
+                if old is None:
+                    result.created += 1
+                else:
+                    result.updated += 1
+                changed.append(row)
+            if changed:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.executemany(
+                        f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
+                        [(key_of(r), r.model_dump_json()) for r in changed],
+                    )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                for row in changed:
+                    put(row)
+            return result
+
+    def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
+        return self._write("enterprises", rows, lambda e: e.uscc, self._enterprises, self._put_enterprise)
+
+    def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
+        return self._write("persons", rows, lambda p: p.person_key, self._persons, self._put_person)
+
+    def _known(self, kind: str, key: str) -> bool:
+        return key in (self._persons if kind == "person" else self._enterprises)
+
+    def _missing_role_ends(self, rows: Sequence[Role]) -> list[tuple[str, str]]:
+        missing: list[tuple[str, str]] = [
+            (r.holder_kind, r.holder_key) for r in rows if not self._known(r.holder_kind, r.holder_key)
+        ]
+        missing += [("enterprise", r.enterprise) for r in rows if r.enterprise not in self._enterprises]
+        return missing
+
+    def _missing_entry_ends(self, rows: Sequence[ListEntry]) -> list[tuple[str, str]]:
+        missing: list[tuple[str, str]] = [
+            (e.subject_kind, e.subject_key) for e in rows if not self._known(e.subject_kind, e.subject_key)
+        ]
+        missing += [
+            ("person", n.person_key)
+            for e in rows
+            for n in e.named_responsible
+            if n.person_key not in self._persons
+        ]
+        return missing
+
+    def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
+        return self._write(
+            "roles", rows, lambda r: r.role_id, self._roles, self._put_role, self._missing_role_ends
+        )
+
+    def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
+        return self._write(
+            "entries", rows, lambda e: e.entry_id, self._entries, self._put_entry, self._missing_entry_ends
+        )
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def get_enterprise(self, uscc: str) -> Enterprise | None:
+        return self._enterprises.get(uscc)
+
+    def get_person(self, person_key: str) -> Person | None:
+        return self._persons.get(person_key)
+
+    def get_entry(self, entry_id: str) -> ListEntry | None:
+        return self._entries.get(entry_id)
+
+    @staticmethod
+    def _select(roles: Iterable[Role], types: Collection[RoleType] | None, as_of: date | None) -> list[Role]:
+        wanted = set(types) if types is not None else None
+        return sort_roles(
+            [
+                r
+                for r in roles
+                if (wanted is None or r.type in wanted) and (as_of is None or r.holds_on(as_of))
+            ]
+        )
+
+    def roles_of_enterprise(
+        self, uscc: str, types: Collection[RoleType] | None = None, as_of: date | None = None
+    ) -> list[Role]:
+        node = ("enterprise", uscc)
+        with self._lock:
+            if node not in self._graph:
+                return []
+            roles = [d["role"] for _, _, d in self._graph.in_edges(node, data=True) if "role" in d]
+        return self._select(roles, types, as_of)
+
+    def roles_of_holder(
+        self,
+        holder_kind: Literal["person", "enterprise"],
+        holder_key: str,
+        types: Collection[RoleType] | None = None,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        node = (holder_kind, holder_key)
+        with self._lock:
+            if node not in self._graph:
+                return []
+            roles = [d["role"] for _, _, d in self._graph.out_edges(node, data=True) if "role" in d]
+        return self._select(roles, types, as_of)
+
+    def entries_of_subject(self, kind: Literal["person", "enterprise"], key: str) -> list[EntryLink]:
+        node = (kind, key)
+        with self._lock:
+            if node not in self._graph:
+                return []
+            links = []
+            for source, _, data in self._graph.in_edges(node, data=True):
+                if source[0] != "entry":
+                    continue
+                entry = self._entries[source[1]]
+                if "named_role" in data:
+                    links.append(
+                        EntryLink(entry=entry, relation="named_responsible", role=data["named_role"])
+                    )
+                else:
+                    links.append(EntryLink(entry=entry, relation="subject"))
+        return sort_entry_links(links)
+
+    def _label(self, node: Node) -> str:
+        kind, key = node
+        if kind == "enterprise":
+            return self._enterprises[key].name
+        if kind == "person":
+            return self._persons[key].name
+        return self._entries[key].decision_number
+
+    def _edge(self, source: Node, target: Node, key: str, data: dict[str, object]) -> GraphEdge | None:
+        """The contract's view of one stored edge, or None for a role not holding on as_of."""
+        role = data.get("role")
+        if isinstance(role, Role):
+            return GraphEdge(
+                id=key,
+                type=role.type.value,
+                source_kind=role.holder_kind,
+                source=role.holder_key,
+                target_kind="enterprise",
+                target=role.enterprise,
+                valid_from=role.valid_from,
+                valid_to=role.valid_to,
+                position=role.position,
+                ratio=role.ratio,
+            )
+        named_role = data.get("named_role")
+        return GraphEdge(
+            id=key,
+            type="NAMED_RESPONSIBLE" if named_role is not None else "NAMES",
+            source_kind="entry",
+            source=source[1],
+            target_kind=target[0],
+            target=target[1],
+            position=str(named_role) if named_role is not None else None,
+        )
+
+    def neighbourhood(
+        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+    ) -> Neighbourhood | None:
+        start: Node = (kind, key)
+        with self._lock:
+            if start not in self._graph:
+                return None
+
+            def usable(data: dict[str, object]) -> bool:
+                role = data.get("role")
+                return as_of is None or not isinstance(role, Role) or role.holds_on(as_of)
+
+            distance: dict[Node, int] = {start: 0}
+            edges: dict[str, GraphEdge] = {}
+            queue: deque[Node] = deque([start])
+            while queue:
+                node = queue.popleft()
+                d = distance[node]
+                if d == hops:
+                    continue
+                incident = [
+                    (s, t, k, data) for s, t, k, data in self._graph.out_edges(node, keys=True, data=True)
+                ]
+                incident += [
+                    (s, t, k, data) for s, t, k, data in self._graph.in_edges(node, keys=True, data=True)
+                ]
+                for s, t, _, data in incident:
+                    if not usable(data):
+                        continue
+                    other = t if s == node else s
+                    if other not in distance:
+                        distance[other] = d + 1
+                        queue.append(other)
+            # Edges among the reached nodes, whichever BFS step found them.
+            for node in distance:
+                for s, t, k, data in self._graph.out_edges(node, keys=True, data=True):
+                    if t in distance and usable(data):
+                        edge = self._edge(s, t, k, data)
+                        if edge is not None:
+                            edges[k] = edge
+            nodes = [
+                GraphNode(kind=n[0], key=n[1], label=self._label(n), distance=dist)
+                for n, dist in distance.items()
+            ]
+        return cap_neighbourhood(nodes, list(edges.values()), limit)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            counts = empty_counts()
+            counts.update(
+                enterprises=len(self._enterprises),
+                persons=len(self._persons),
+                entries=len(self._entries),
+                roles=len(self._roles),
+            )
+            counts.update(self._role_counts)
+            return counts
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

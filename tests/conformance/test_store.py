@@ -1,0 +1,195 @@
+"""The store contract, run on every backend: same inputs, same answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from graph_service.model import RoleType
+from graph_service.store.base import GraphStore, MissingReferenceError
+from tests import factories as f
+
+R = RoleType
+
+
+def small_graph(store: GraphStore) -> dict[str, object]:
+    """Two companies, a parent, four people; a legal representative who changed on 2021-07-01."""
+    a, b, parent = f.enterprise(1), f.enterprise(2), f.enterprise(3, name="清丰县控股有限公司")
+    old, new, fin, owner = (
+        f.person(1, "张建国"),
+        f.person(2, "李志强"),
+        f.person(3, "王丽娟"),
+        f.person(4, "钱德润"),
+    )
+    store.upsert_enterprises([a, b, parent])
+    store.upsert_persons([old, new, fin, owner])
+    store.upsert_roles(
+        [
+            f.role(R.LEGAL_REPRESENTATIVE_OF, old, a, date(2015, 3, 1), date(2021, 7, 1)),
+            f.role(R.LEGAL_REPRESENTATIVE_OF, new, a, date(2021, 7, 1)),
+            f.role(R.SENIOR_MANAGER_OF, fin, a, date(2018, 1, 1), position="财务负责人"),
+            f.role(R.SHAREHOLDER_OF, parent, a, date(2015, 3, 1), ratio=0.7),
+            f.role(R.SHAREHOLDER_OF, owner, a, date(2015, 3, 1), ratio=0.3),
+            f.role(R.SHAREHOLDER_OF, owner, parent, date(2010, 1, 1), ratio=1.0),
+            f.role(R.LEGAL_REPRESENTATIVE_OF, new, b, date(2019, 1, 1)),
+        ]
+    )
+    e1 = f.entry(a, "(2022)豫0922执7号", named=((new, "法定代表人"),), listed_on=date(2022, 3, 15))
+    store.upsert_entries([e1])
+    return {"a": a, "b": b, "parent": parent, "old": old, "new": new, "fin": fin, "owner": owner, "e1": e1}
+
+
+def test_get_by_key_round_trips_every_field(store: GraphStore) -> None:
+    g = small_graph(store)
+    assert store.get_enterprise(g["a"].uscc) == g["a"]  # type: ignore[attr-defined]
+    assert store.get_person(g["old"].person_key) == g["old"]  # type: ignore[attr-defined]
+    assert store.get_entry(g["e1"].entry_id) == g["e1"]  # type: ignore[attr-defined]
+    assert store.get_enterprise(f.uscc(999)) is None
+    assert store.get_person("P" + "0" * 32) is None
+    assert store.get_entry("missing") is None
+
+
+def test_counts(store: GraphStore) -> None:
+    assert store.counts()["enterprises"] == 0
+    small_graph(store)
+    counts = store.counts()
+    assert (counts["enterprises"], counts["persons"], counts["entries"], counts["roles"]) == (3, 4, 1, 7)
+    assert counts["SHAREHOLDER_OF"] == 3
+    assert counts["LEGAL_REPRESENTATIVE_OF"] == 3
+    assert counts["BRANCH_OF"] == 0
+
+
+def test_loading_the_same_batch_twice_changes_nothing(store: GraphStore) -> None:
+    g = small_graph(store)
+    before = store.counts()
+    again = store.upsert_enterprises([g["a"], g["b"]])  # type: ignore[list-item]
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert (
+        store.upsert_roles([f.role(R.LEGAL_REPRESENTATIVE_OF, g["new"], g["b"], date(2019, 1, 1))]).changed
+        == 0
+    )  # type: ignore[arg-type]
+    assert store.upsert_entries([g["e1"]]).changed == 0  # type: ignore[list-item]
+    assert store.counts() == before
+
+
+def test_update_replaces_and_closing_a_role_keeps_one_edge(store: GraphStore) -> None:
+    g = small_graph(store)
+    renamed = g["b"].model_copy(update={"name": "清丰县新名称有限公司"})  # type: ignore[attr-defined]
+    assert store.upsert_enterprises([renamed]).updated == 1
+    assert store.get_enterprise(renamed.uscc).name == "清丰县新名称有限公司"  # type: ignore[union-attr]
+    closed = f.role(R.LEGAL_REPRESENTATIVE_OF, g["new"], g["b"], date(2019, 1, 1), date(2024, 1, 1))  # type: ignore[arg-type]
+    result = store.upsert_roles([closed])
+    assert (result.created, result.updated) == (0, 1)
+    roles = store.roles_of_enterprise(g["b"].uscc)  # type: ignore[attr-defined]
+    assert [r.valid_to for r in roles] == [date(2024, 1, 1)]
+    assert store.roles_of_enterprise(g["b"].uscc, as_of=date(2024, 1, 1)) == []  # type: ignore[attr-defined]
+
+
+def test_unknown_ends_reject_the_whole_batch(store: GraphStore) -> None:
+    g = small_graph(store)
+    stranger = f.person(50)
+    before = store.counts()
+    good = f.role(R.DIRECTOR_OF, g["old"], g["b"], date(2020, 1, 1))  # type: ignore[arg-type]
+    bad = f.role(R.DIRECTOR_OF, stranger, g["b"], date(2020, 1, 1))  # type: ignore[arg-type]
+    with pytest.raises(MissingReferenceError) as info:
+        store.upsert_roles([good, bad])
+    assert ("person", stranger.person_key) in info.value.missing
+    with pytest.raises(MissingReferenceError):
+        store.upsert_entries([f.entry(f.enterprise(77))])
+    with pytest.raises(MissingReferenceError):
+        store.upsert_entries([f.entry(g["b"], named=((stranger, "直接责任人员"),))])  # type: ignore[arg-type]
+    assert store.counts() == before
+
+
+def test_roles_of_enterprise_at_a_date_and_by_type(store: GraphStore) -> None:
+    g = small_graph(store)
+    a = g["a"].uscc  # type: ignore[attr-defined]
+
+    def holders(day: date) -> list[str]:
+        return [r.holder_key for r in store.roles_of_enterprise(a, {R.LEGAL_REPRESENTATIVE_OF}, day)]
+
+    assert holders(date(2020, 11, 10)) == [g["old"].person_key]  # type: ignore[attr-defined]
+    assert holders(date(2021, 6, 30)) == [g["old"].person_key]  # type: ignore[attr-defined]
+    assert holders(date(2021, 7, 1)) == [g["new"].person_key]  # type: ignore[attr-defined]
+    assert holders(date(2015, 2, 28)) == []
+    all_roles = store.roles_of_enterprise(a)
+    assert len(all_roles) == 5
+    assert [r.type for r in all_roles] == sorted(r.type.value for r in all_roles)
+    finance = store.roles_of_enterprise(a, {R.SENIOR_MANAGER_OF}, date(2017, 12, 31))
+    assert finance == []
+    owners = store.roles_of_enterprise(a, {R.SHAREHOLDER_OF})
+    assert {(r.holder_kind, r.ratio) for r in owners} == {("enterprise", 0.7), ("person", 0.3)}
+
+
+def test_roles_of_holder(store: GraphStore) -> None:
+    g = small_graph(store)
+    new = store.roles_of_holder("person", g["new"].person_key)  # type: ignore[attr-defined]
+    assert sorted(r.enterprise for r in new) == sorted([g["a"].uscc, g["b"].uscc])  # type: ignore[attr-defined]
+    assert (
+        store.roles_of_holder("person", g["new"].person_key, as_of=date(2020, 1, 1))[0].enterprise
+        == g["b"].uscc
+    )  # type: ignore[attr-defined]
+    held = store.roles_of_holder("enterprise", g["parent"].uscc, {R.SHAREHOLDER_OF})  # type: ignore[attr-defined]
+    assert [r.enterprise for r in held] == [g["a"].uscc]  # type: ignore[attr-defined]
+    assert store.roles_of_holder("person", "P" + "1" * 32) == []
+
+
+def test_entries_of_subject_as_subject_and_as_named_person(store: GraphStore) -> None:
+    g = small_graph(store)
+    e1 = g["e1"]
+    as_subject = store.entries_of_subject("enterprise", g["a"].uscc)  # type: ignore[attr-defined]
+    assert [(link.entry.entry_id, link.relation) for link in as_subject] == [(e1.entry_id, "subject")]  # type: ignore[attr-defined]
+    named = store.entries_of_subject("person", g["new"].person_key)  # type: ignore[attr-defined]
+    assert [(link.relation, link.role) for link in named] == [("named_responsible", "法定代表人")]
+    assert store.entries_of_subject("person", g["old"].person_key) == []  # type: ignore[attr-defined]
+    # Re-listing with a different named person moves the NAMED_RESPONSIBLE edge.
+    moved = e1.model_copy(update={"named_responsible": ()})  # type: ignore[attr-defined]
+    store.upsert_entries([moved])
+    assert store.entries_of_subject("person", g["new"].person_key) == []  # type: ignore[attr-defined]
+
+
+def test_neighbourhood_hops_cap_and_dates(store: GraphStore) -> None:
+    g = small_graph(store)
+    a, new = g["a"].uscc, g["new"].person_key  # type: ignore[attr-defined]
+    one = store.neighbourhood("enterprise", a, hops=1, limit=100)
+    assert one is not None
+    assert one.nodes[0].key == a and one.nodes[0].distance == 0
+    keys = {(n.kind, n.key) for n in one.nodes}
+    assert ("entry", g["e1"].entry_id) in keys  # type: ignore[attr-defined]
+    assert ("enterprise", g["b"].uscc) not in keys  # type: ignore[attr-defined]
+    assert len(one.nodes) == 7 and one.more == 0
+    two = store.neighbourhood("enterprise", a, hops=2, limit=100)
+    assert two is not None
+    assert ("enterprise", g["b"].uscc) in {(n.kind, n.key) for n in two.nodes}  # type: ignore[attr-defined]
+    capped = store.neighbourhood("enterprise", a, hops=2, limit=3)
+    assert capped is not None
+    assert len(capped.nodes) == 3 and capped.more == len(two.nodes) - 3
+    assert [n.key for n in capped.nodes] == [n.key for n in two.nodes[:3]]
+    assert all(e.source in {n.key for n in capped.nodes} for e in capped.edges)
+    dated = store.neighbourhood("enterprise", a, hops=1, limit=100, as_of=date(2016, 1, 1))
+    assert dated is not None
+    dated_keys = {n.key for n in dated.nodes}
+    assert g["old"].person_key in dated_keys  # type: ignore[attr-defined]
+    assert new not in dated_keys  # legal representative only from 2021, and the entry is a hop further
+    assert g["fin"].person_key not in dated_keys  # type: ignore[attr-defined]
+    types = {e.type for e in one.edges}
+    assert {"NAMES", "NAMED_RESPONSIBLE", "SHAREHOLDER_OF", "LEGAL_REPRESENTATIVE_OF"} <= types
+    assert store.neighbourhood("enterprise", f.uscc(999)) is None
+
+
+def test_neighbourhood_edges_carry_role_details(store: GraphStore) -> None:
+    g = small_graph(store)
+    hood = store.neighbourhood("person", g["owner"].person_key, hops=1)  # type: ignore[attr-defined]
+    assert hood is not None
+    by_target = {e.target: e for e in hood.edges}
+    assert by_target[g["a"].uscc].ratio == 0.3  # type: ignore[attr-defined]
+    assert by_target[g["parent"].uscc].type == "SHAREHOLDER_OF"  # type: ignore[attr-defined]
+    assert by_target[g["a"].uscc].valid_from == date(2015, 3, 1)  # type: ignore[attr-defined]
+
+
+def test_duplicates_within_a_batch_count_once(store: GraphStore) -> None:
+    e = f.enterprise(5)
+    result = store.upsert_enterprises([e, e.model_copy(update={"name": "后写者"})])
+    assert result.created == 1
+    assert store.get_enterprise(e.uscc).name == "后写者"  # type: ignore[union-attr]

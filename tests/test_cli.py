@@ -1,0 +1,74 @@
+"""The `credit-graph` command run as a user runs it: a subprocess, its exit code and its output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "CREDIT_GRAPH_DATA_DIR": str(tmp_path / "data"), **env}
+    environment.pop("CREDIT_GRAPH_BACKEND", None)
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "graph_service.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for word in words:
+        assert word in result.stderr
+
+
+def test_generate_then_stats_then_responsible(tmp_path: Path) -> None:
+    answers_file = tmp_path / "answers.json"
+    gen = run(tmp_path, "generate", "--enterprises", "300", "--seed", "3", "--answers", str(answers_file))
+    assert gen.returncode == 0, gen.stderr
+    answers = json.loads(answers_file.read_text(encoding="utf-8"))
+    stats = run(tmp_path, "stats")
+    assert stats.returncode == 0 and "enterprises" in stats.stdout
+    case = answers["cases"]["legal_rep_change"]
+    shown = run(tmp_path, "responsible", case["uscc"], "--as-of", "2020-11-10")
+    assert shown.returncode == 0, shown.stderr
+    assert "张建国" in shown.stdout and "李志强" not in shown.stdout
+    assert "**********" in shown.stdout  # masked ID numbers only
+    # Same seed again: nothing changes.
+    again = run(tmp_path, "generate", "--enterprises", "300", "--seed", "3")
+    assert "0 new/0 updated" in again.stderr
+
+
+def test_bad_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run(tmp_path, "stats", CREDIT_GRAPH_BACKEND="oracle")
+    assert_clean_failure(result, 2, "CREDIT_GRAPH_BACKEND")
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = run(tmp_path, "stats", CREDIT_GRAPH_BATCH_SIZE="-5")
+    assert_clean_failure(result, 2, "CREDIT_GRAPH_BATCH_SIZE")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("responsible", "91110000600037341M"), 2, ("uscc", "check character")),
+        (("responsible", "123"), 2, ("uscc",)),
+        (("responsible", "91110000600037341L"), 1, ("no enterprise",)),
+        (("responsible", "91110000600037341L", "--as-of", "2021-02-30"), 2, ("--as-of",)),
+        (("generate", "--enterprises", "0"), 2, ("--enterprises",)),
+        (("no-such-command",), 2, ("No such command",)),
+    ],
+)
+def test_bad_input_gives_a_message_not_a_traceback(
+    tmp_path: Path, args: tuple[str, ...], code: int, words: tuple[str, ...]
+) -> None:
+    assert_clean_failure(run(tmp_path, *args), code, *words)
