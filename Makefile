@@ -16,9 +16,9 @@ $(BIN)/credit-graph: pyproject.toml
 demo: $(BIN)/credit-graph
 	$(BIN)/credit-graph demo
 
-# Lint, type-check and run every test.
+# Lint, type-check and run every test, on both backends (starts a local Neo4j unless NEO4J_URI is set).
 test: $(BIN)/credit-graph lint typecheck
-	$(BIN)/pytest
+	scripts/run-tests
 
 # ruff lint and format check.
 lint: $(BIN)/credit-graph
@@ -37,6 +37,13 @@ format: $(BIN)/credit-graph
 # Serve the API over the configured store (CREDIT_GRAPH_* settings).
 serve: $(BIN)/credit-graph
 	$(BIN)/credit-graph serve
+
+# Start or stop a local Neo4j 5.26 on 127.0.0.1 (prints its bolt:// URI); see scripts/neo4j-local.
+neo4j-start:
+	scripts/neo4j-local start
+
+neo4j-stop:
+	scripts/neo4j-local stop
 
 # Remove the virtual environment and local data.
 clean:

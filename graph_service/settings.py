@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
 
-    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    batch_size: int = Field(default=10_000, ge=1, le=100_000)
     # Key of the keyed hash that turns ID numbers into person keys. When unset, a random key is made
     # once and kept beside the data, so keys stay stable across restarts of one installation.
     hash_key: SecretStr | None = None

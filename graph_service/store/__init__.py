@@ -8,7 +8,9 @@ from graph_service.store.base import GraphStore, MissingReferenceError, StoreErr
 
 def open_store(settings: Settings) -> GraphStore:
     if settings.backend == "neo4j":
-        raise StoreError("the Neo4j backend is not part of this version; set CREDIT_GRAPH_BACKEND=embedded")
+        from graph_service.store.neo4j_store import Neo4jStore
+
+        return Neo4jStore.from_settings(settings)
     from graph_service.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.store_path())

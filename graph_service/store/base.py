@@ -29,6 +29,8 @@ EdgeType = Literal[
     "NAMED_RESPONSIBLE",
 ]
 KIND_ORDER: dict[str, int] = {"enterprise": 0, "person": 1, "entry": 2}
+MAX_HOPS = 3  # neighbourhoods beyond three hops are the whole county; ask an analysis instead
+MAX_LIMIT = 5000
 
 
 class StoreError(Exception):
@@ -124,6 +126,13 @@ def sort_entry_links(links: Sequence[EntryLink]) -> list[EntryLink]:
     return sorted(links, key=lambda link: (link.entry.listed_on, link.entry.entry_id, link.relation))
 
 
+def check_neighbourhood_args(hops: int, limit: int) -> None:
+    if not 0 <= hops <= MAX_HOPS:
+        raise ValueError(f"hops: must be between 0 and {MAX_HOPS}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit: must be between 1 and {MAX_LIMIT}")
+
+
 def cap_neighbourhood(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], limit: int) -> Neighbourhood:
     """Keep the `limit` nearest nodes (ties by kind, then key) and the edges among them."""
     ordered = sorted(nodes, key=lambda n: (n.distance, KIND_ORDER[n.kind], n.key))
@@ -200,11 +209,16 @@ class GraphStore(abc.ABC):
     ) -> Neighbourhood | None:
         """Nodes within `hops` of the start over role, NAMES and NAMED_RESPONSIBLE edges (either
         direction; roles only where they hold on `as_of` when given), capped as cap_neighbourhood
-        says. None when the start node is unknown."""
+        says. None when the start node is unknown; ValueError for hops or limit out of range
+        (check_neighbourhood_args)."""
 
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Node counts by kind and role-edge counts by type (every key present, zero included)."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Delete every record: for tests, and for imports that must start from an empty store."""
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release connections and files."""

@@ -28,6 +28,7 @@ from graph_service.store.base import (
     Neighbourhood,
     WriteResult,
     cap_neighbourhood,
+    check_neighbourhood_args,
     empty_counts,
     named_responsible_edge_id,
     names_edge_id,
@@ -312,6 +313,7 @@ class EmbeddedStore(GraphStore):
     def neighbourhood(
         self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
     ) -> Neighbourhood | None:
+        check_neighbourhood_args(hops, limit)
         start: Node = (kind, key)
         with self._lock:
             if start not in self._graph:
@@ -366,6 +368,17 @@ class EmbeddedStore(GraphStore):
             )
             counts.update(self._role_counts)
             return counts
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            for table in ("enterprises", "persons", "roles", "entries"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("COMMIT")
+            self._graph.clear()
+            for held in (self._enterprises, self._persons, self._entries, self._roles):
+                held.clear()
+            self._role_counts.clear()
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,10 @@
+// Operations on the whole database.
+
+// name: delete_everything
+// Needs an auto-commit transaction (CALL ... IN TRANSACTIONS).
+MATCH (n)
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+
+// name: server_version
+CALL dbms.components() YIELD name, versions, edition
+RETURN name, versions[0] AS version, edition

@@ -1,0 +1,22 @@
+// Applied at every start; each statement is idempotent (IF NOT EXISTS).
+
+// name: constraint_enterprise_uscc
+CREATE CONSTRAINT enterprise_uscc IF NOT EXISTS FOR (e:Enterprise) REQUIRE e.uscc IS UNIQUE
+
+// name: constraint_person_key
+CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE p.person_key IS UNIQUE
+
+// name: constraint_entry_id
+CREATE CONSTRAINT entry_id IF NOT EXISTS FOR (l:ListEntry) REQUIRE l.entry_id IS UNIQUE
+
+// name: index_enterprise_name
+CREATE INDEX enterprise_name IF NOT EXISTS FOR (e:Enterprise) ON (e.name)
+
+// name: index_person_name
+CREATE INDEX person_name IF NOT EXISTS FOR (p:Person) ON (p.name)
+
+// name: index_entry_subject
+CREATE INDEX entry_subject IF NOT EXISTS FOR (l:ListEntry) ON (l.subject_key)
+
+// name: index_entry_list_type
+CREATE INDEX entry_list_type IF NOT EXISTS FOR (l:ListEntry) ON (l.list_type, l.status)

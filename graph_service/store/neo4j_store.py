@@ -1,0 +1,344 @@
+"""The Neo4j backend: every statement comes from cypher/ by name, values only as $parameters.
+
+Writes go as `UNWIND $rows` batches of the configured size, each batch one managed transaction (retried
+by the driver on transient errors, and idempotent, so a retry cannot duplicate). Each read is one
+statement that does its whole traversal on the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from pydantic import BaseModel
+
+from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
+from graph_service.settings import Settings
+from graph_service.store.base import (
+    EntryLink,
+    GraphEdge,
+    GraphNode,
+    GraphStore,
+    MissingReferenceError,
+    Neighbourhood,
+    StoreError,
+    WriteResult,
+    cap_neighbourhood,
+    check_neighbourhood_args,
+    empty_counts,
+    named_responsible_edge_id,
+    names_edge_id,
+    sort_entry_links,
+    sort_roles,
+)
+from graph_service.store.cypher_queries import Queries
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def fingerprint(record: BaseModel) -> str:
+    """Hash of a record without loaded_at: equal data, equal fingerprint."""
+    # 128 bits tell versions of one record apart; shorter than a full digest, stored on every edge.
+    return hashlib.sha256(record.model_dump_json(exclude={"loaded_at"}).encode()).hexdigest()[:32]
+
+
+def _native(value: Any) -> Any:
+    # Driver temporal types (neo4j.time.Date, DateTime) back to the standard library's.
+    to_native = getattr(value, "to_native", None)
+    return to_native() if callable(to_native) else value
+
+
+def _from_props(props: dict[str, Any], drop: Collection[str] = ("fingerprint",)) -> dict[str, Any]:
+    return {k: _native(v) for k, v in props.items() if k not in drop}
+
+
+def _flat(record: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
+    props = record.model_dump(exclude=exclude)
+    props["fingerprint"] = fingerprint(record)
+    return {k: v for k, v in props.items() if v is not None}
+
+
+def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def _dedupe(rows: Sequence[M], key: Callable[[M], str]) -> list[M]:
+    latest: dict[str, M] = {}
+    for row in rows:  # the last of duplicates wins, as in the embedded backend
+        latest[key(row)] = row
+    return list(latest.values())
+
+
+class Neo4jStore(GraphStore):
+    backend_name = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        batch_size: int = 5000,
+        queries: Queries | None = None,
+    ) -> None:
+        self.uri = uri
+        self.database = database
+        self.batch_size = batch_size
+        self.q = queries or Queries()
+        auth = (user, password) if password else None
+        try:
+            self.driver = GraphDatabase.driver(uri, auth=auth)
+            self.driver.verify_connectivity()
+        except (ServiceUnavailable, AuthError, ValueError, OSError) as exc:
+            raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from None
+        self.apply_schema()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jStore:
+        return cls(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password.get_secret_value(),
+            settings.neo4j_database,
+            settings.batch_size,
+        )
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
+        try:
+            records, _, _ = self.driver.execute_query(
+                query, parameters_=params, database_=self.database, routing_=neo4j.RoutingControl.READ
+            )
+        except (ServiceUnavailable, Neo4jError) as exc:
+            raise StoreError(f"Neo4j read failed: {exc}") from exc
+        return records
+
+    def _write_tx(self, work: Callable[[ManagedTransaction], WriteResult]) -> WriteResult:
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except (ServiceUnavailable, Neo4jError) as exc:
+            raise StoreError(f"Neo4j write failed: {exc}") from exc
+
+    def apply_schema(self) -> None:
+        """Constraints and indexes from cypher/schema.cypher, each idempotent."""
+        with self.driver.session(database=self.database) as session:
+            for statement in self.q.by_file["schema"].values():
+                session.run(statement).consume()
+
+    def server_version(self) -> str:
+        record = self._read(self.q.server_version)[0]
+        return f"{record['name']} {record['version']} {record['edition']}"
+
+    def clear(self) -> None:
+        """Delete every node and relationship (tests, and imports into an empty store)."""
+        with self.driver.session(database=self.database) as session:
+            session.run(self.q.delete_everything).consume()
+
+    @staticmethod
+    def _result(record: neo4j.Record | None) -> WriteResult:
+        if record is None:
+            return WriteResult()
+        return WriteResult(
+            created=record["created"], updated=record["updated"], unchanged=record["unchanged"]
+        )
+
+    def _upsert(
+        self, query: str, rows: list[dict[str, Any]], check: dict[str, list[str]] | None
+    ) -> WriteResult:
+        total = WriteResult()
+        if check is not None:
+            missing = self._missing(check)
+            if missing:
+                raise MissingReferenceError(missing)
+        for chunk in _chunks(rows, self.batch_size):
+
+            def work(tx: ManagedTransaction, chunk: Sequence[dict[str, Any]] = chunk) -> WriteResult:
+                return self._result(tx.run(query, rows=list(chunk)).single())
+
+            total += self._write_tx(work)
+        return total
+
+    def _missing(self, refs: dict[str, list[str]]) -> list[tuple[str, str]]:
+        record = self._read(
+            self.q.missing_nodes,
+            usccs=sorted(set(refs.get("enterprise", []))),
+            person_keys=sorted(set(refs.get("person", []))),
+        )[0]
+        return [("enterprise", k) for k in record["enterprises"]] + [("person", k) for k in record["persons"]]
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
+        unique = _dedupe(rows, lambda e: e.uscc)
+        return self._upsert(self.q.upsert_enterprises, [_flat(e) for e in unique], None)
+
+    def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
+        unique = _dedupe(rows, lambda p: p.person_key)
+        return self._upsert(self.q.upsert_persons, [_flat(p) for p in unique], None)
+
+    def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
+        unique = _dedupe(rows, lambda r: r.role_id)
+        refs: dict[str, list[str]] = {"enterprise": [], "person": []}
+        by_type: dict[RoleType, list[dict[str, Any]]] = {}
+        for r in unique:
+            refs[r.holder_kind].append(r.holder_key)
+            refs["enterprise"].append(r.enterprise)
+            props = _flat(r, exclude={"type"})
+            props["role_id"] = r.role_id
+            by_type.setdefault(r.type, []).append(props)
+        missing = self._missing(refs)
+        if missing:
+            raise MissingReferenceError(missing)
+        total = WriteResult()
+        for role_type, payload in by_type.items():
+            total += self._upsert(self.q.for_role_type("upsert_roles", role_type), payload, None)
+        return total
+
+    def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
+        unique = _dedupe(rows, lambda e: e.entry_id)
+        refs: dict[str, list[str]] = {"enterprise": [], "person": []}
+        payload = []
+        for e in unique:
+            refs[e.subject_kind].append(e.subject_key)
+            refs["person"] += [n.person_key for n in e.named_responsible]
+            named = [
+                {"person_key": n.person_key, "name": n.name, "role": n.role, "ordinal": i}
+                for i, n in enumerate(e.named_responsible)
+            ]
+            payload.append({"props": _flat(e, exclude={"named_responsible"}), "named": named})
+        return self._upsert(self.q.upsert_entries, payload, refs)
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def get_enterprise(self, uscc: str) -> Enterprise | None:
+        records = self._read(self.q.get_enterprise, uscc=uscc)
+        return Enterprise.model_validate(_from_props(records[0]["props"])) if records else None
+
+    def get_person(self, person_key: str) -> Person | None:
+        records = self._read(self.q.get_person, person_key=person_key)
+        return Person.model_validate(_from_props(records[0]["props"])) if records else None
+
+    @staticmethod
+    def _entry(props: dict[str, Any], named: list[dict[str, Any] | None]) -> ListEntry:
+        fields = _from_props(props)
+        fields["named_responsible"] = tuple(n for n in named if n is not None)
+        return ListEntry.model_validate(fields)
+
+    def get_entry(self, entry_id: str) -> ListEntry | None:
+        records = self._read(self.q.get_entry, entry_id=entry_id)
+        return self._entry(records[0]["props"], records[0]["named"]) if records else None
+
+    @staticmethod
+    def _role(record: neo4j.Record) -> Role:
+        fields = _from_props(record["props"], drop=("fingerprint", "role_id"))
+        fields.update(
+            type=record["type"],
+            holder_kind=record["holder_kind"],
+            holder_key=record["holder_key"],
+            enterprise=record["enterprise"],
+        )
+        return Role.model_validate(fields)
+
+    @staticmethod
+    def _type_names(types: Collection[RoleType] | None) -> list[str] | None:
+        return None if types is None else sorted(t.value for t in types)
+
+    def roles_of_enterprise(
+        self, uscc: str, types: Collection[RoleType] | None = None, as_of: date | None = None
+    ) -> list[Role]:
+        records = self._read(
+            self.q.roles_of_enterprise, uscc=uscc, types=self._type_names(types), as_of=as_of
+        )
+        return sort_roles([self._role(r) for r in records])
+
+    def roles_of_holder(
+        self,
+        holder_kind: Literal["person", "enterprise"],
+        holder_key: str,
+        types: Collection[RoleType] | None = None,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        records = self._read(
+            self.q.roles_of_holder,
+            kind=holder_kind,
+            key=holder_key,
+            types=self._type_names(types),
+            as_of=as_of,
+        )
+        return sort_roles([self._role(r) for r in records])
+
+    def entries_of_subject(self, kind: Literal["person", "enterprise"], key: str) -> list[EntryLink]:
+        records = self._read(self.q.entries_of_subject, kind=kind, key=key)
+        links = [
+            EntryLink(
+                entry=self._entry(r["props"], r["named"]),
+                relation="subject" if r["relation"] == "NAMES" else "named_responsible",
+                role=r["role"],
+            )
+            for r in records
+        ]
+        return sort_entry_links(links)
+
+    def neighbourhood(
+        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+    ) -> Neighbourhood | None:
+        check_neighbourhood_args(hops, limit)
+        records = self._read(self.q.neighbourhood, kind=kind, key=key, hops=hops, limit=limit, as_of=as_of)
+        record = records[0] if records else None
+        if record is None or record["total"] == 0:  # the start node is always reached when it exists
+            return None
+        nodes = [GraphNode(**n) for n in record["nodes"]]
+        kinds = {n.key: n.kind for n in nodes}
+        edges = [self._graph_edge(e, kinds) for e in record["edges"]]
+        hood = cap_neighbourhood(nodes, edges, limit)
+        return hood.model_copy(update={"more": record["total"] - len(hood.nodes)})
+
+    @staticmethod
+    def _graph_edge(e: dict[str, Any], kinds: dict[str, NodeKind]) -> GraphEdge:
+        props = _from_props(e["props"])
+        if e["type"] in ("NAMES", "NAMED_RESPONSIBLE"):
+            is_names = e["type"] == "NAMES"
+            return GraphEdge(
+                id=names_edge_id(e["source"])
+                if is_names
+                else named_responsible_edge_id(e["source"], e["target"]),
+                type=e["type"],
+                source_kind="entry",
+                source=e["source"],
+                target_kind=e["target_kind"],
+                target=e["target"],
+                position=None if is_names else props.get("role"),
+            )
+        return GraphEdge(
+            id=props["role_id"],
+            type=e["type"],
+            source_kind=kinds[e["source"]],
+            source=e["source"],
+            target_kind="enterprise",
+            target=e["target"],
+            valid_from=props.get("valid_from"),
+            valid_to=props.get("valid_to"),
+            position=props.get("position"),
+            ratio=props.get("ratio"),
+        )
+
+    def counts(self) -> dict[str, int]:
+        record = self._read(self.q.counts)[0]
+        counts = empty_counts()
+        counts.update(enterprises=record["enterprises"], persons=record["persons"], entries=record["entries"])
+        for role in RoleType:
+            counts[role.value] = record[role.value.lower()]
+        counts["roles"] = sum(counts[role.value] for role in RoleType)
+        return counts
+
+    def close(self) -> None:
+        self.driver.close()
