@@ -16,6 +16,7 @@ from typer.exceptions import TyperException
 
 from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.model import ROLE_NAMES_ZH
+from graph_service.rules import DEFAULT_RULES, RulesError, load_rules
 from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.store import GraphStore, StoreError, open_store
 from graph_service.synthetic import Answers, Generator, load_synthetic
@@ -136,6 +137,29 @@ def responsible(
 
 
 @app.command()
+def rules(
+    path: Annotated[
+        Path | None, typer.Argument(help="Rules file to check; the configured one if absent")
+    ] = None,
+) -> None:
+    """Check a rules file and summarise it: list types, measures, actions."""
+    chosen = path or _settings().rules_path
+    try:
+        ruleset = load_rules(chosen)
+    except RulesError as exc:
+        raise CliError(str(exc), code=2) from None
+    out.print(f"rules: {chosen or DEFAULT_RULES}")
+    for t in ruleset.list_types:
+        covers = ", ".join(
+            f"{c.role.value}{'/' + c.position if c.position else ''}@{c.reference}" for c in t.covers
+        )
+        measures = ", ".join(m.code for m in ruleset.measures_for(t))
+        out.print(f"{t.code} {t.name_zh} [{t.domain}, {t.kind}]")
+        out.print(f"    covers: {covers or '-'}; measures: {measures or '-'}")
+    out.print(f"{len(ruleset.measures)} measures, {len(ruleset.actions)} actions")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port")] = None,
@@ -146,6 +170,10 @@ def serve(
     from graph_service.api.app import create_app
 
     settings = _settings()
+    try:
+        load_rules(settings.rules_path)
+    except RulesError as exc:
+        raise CliError(str(exc), code=2) from None
     uvicorn.run(create_app(settings=settings), host=host or settings.api_host, port=port or settings.api_port)
 
 
@@ -187,6 +215,9 @@ def main() -> None:
     except CliError as exc:
         err.print(f"credit-graph: {exc}", markup=False, highlight=False)
         sys.exit(exc.code)
+    except StoreError as exc:
+        err.print(f"credit-graph: the store failed: {exc}", markup=False, highlight=False)
+        sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)

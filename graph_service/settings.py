@@ -28,11 +28,16 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
+    # How long the driver keeps retrying a transaction through transient failures (a restarting server).
+    neo4j_retry_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     batch_size: int = Field(default=10_000, ge=1, le=100_000)
     # Key of the keyed hash that turns ID numbers into person keys. When unset, a random key is made
     # once and kept beside the data, so keys stay stable across restarts of one installation.
     hash_key: SecretStr | None = None
+
+    # Joint punishment rules (list types, measures, actions); the shipped defaults when unset.
+    rules_path: Path | None = None
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)

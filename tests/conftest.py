@@ -81,17 +81,23 @@ def neo4j_server(request: pytest.FixtureRequest) -> Iterator[Neo4jServer]:
 
 
 @pytest.fixture(scope="session")
-def neo4j_store(neo4j_server: Neo4jServer, request: pytest.FixtureRequest) -> Iterator[Neo4jStore]:
+def neo4j_store(neo4j_server: Neo4jServer) -> Iterator[Neo4jStore]:
     store = Neo4jStore(neo4j_server.uri, neo4j_server.user, neo4j_server.password, batch_size=2000)
     neo4j_server.version = store.server_version()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"Neo4j server: {neo4j_server.version} at {neo4j_server.uri}")
+    SERVERS_USED.append(f"{neo4j_server.version} at {neo4j_server.uri}")
     yield store
     store.close()
 
 
 _cleared = {"neo4j": 0}
+SERVERS_USED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for server in SERVERS_USED:
+        terminalreporter.write_line(f"Neo4j server used: {server}")
+    if not SERVERS_USED:
+        terminalreporter.write_line("Neo4j server used: none")
 
 
 def open_backend(name: str, tmp: Path, request: pytest.FixtureRequest) -> GraphStore:

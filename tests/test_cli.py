@@ -10,11 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from graph_service.store.neo4j_store import Neo4jStore
+from tests.conftest import Neo4jServer
+
 
 def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "CREDIT_GRAPH_DATA_DIR": str(tmp_path / "data"), **env}
-    environment.pop("CREDIT_GRAPH_BACKEND", None)
-    environment.update(env)
+    for name in [n for n in environment if n.startswith("CREDIT_GRAPH_") and n not in env]:
+        if name not in ("CREDIT_GRAPH_DATA_DIR",):
+            environment.pop(name)
     return subprocess.run(
         [sys.executable, "-m", "graph_service.cli", *args],
         capture_output=True,
@@ -72,3 +76,26 @@ def test_bad_input_gives_a_message_not_a_traceback(
     tmp_path: Path, args: tuple[str, ...], code: int, words: tuple[str, ...]
 ) -> None:
     assert_clean_failure(run(tmp_path, *args), code, *words)
+
+
+def test_commands_work_on_neo4j(tmp_path: Path, neo4j_server: Neo4jServer, neo4j_store: Neo4jStore) -> None:
+    neo4j_store.clear()
+    env = {
+        "CREDIT_GRAPH_BACKEND": "neo4j",
+        "CREDIT_GRAPH_NEO4J_URI": neo4j_server.uri,
+        "CREDIT_GRAPH_NEO4J_USER": neo4j_server.user,
+        "CREDIT_GRAPH_NEO4J_PASSWORD": neo4j_server.password,
+    }
+    answers_file = tmp_path / "answers.json"
+    gen = run(
+        tmp_path, "generate", "--enterprises", "200", "--seed", "4", "--answers", str(answers_file), **env
+    )
+    assert gen.returncode == 0, gen.stderr
+    assert neo4j_store.counts()["enterprises"] >= 200
+    stats = run(tmp_path, "stats", **env)
+    assert stats.returncode == 0 and "(neo4j)" in stats.stdout
+    case = json.loads(answers_file.read_text(encoding="utf-8"))["cases"]["legal_rep_change"]
+    shown = run(tmp_path, "responsible", case["uscc"], "--as-of", "2021-07-01", **env)
+    assert shown.returncode == 0 and "李志强" in shown.stdout
+    unreachable = run(tmp_path, "stats", **{**env, "CREDIT_GRAPH_NEO4J_URI": "bolt://127.0.0.1:9"})
+    assert_clean_failure(unreachable, 1, "cannot reach Neo4j")

@@ -7,7 +7,7 @@ from datetime import date
 from graph_service.identifiers import is_valid_id_number, is_valid_uscc
 from graph_service.model import RoleType
 from graph_service.store.base import GraphStore
-from graph_service.synthetic import Answers, Generator
+from graph_service.synthetic import Answers, Generator, load_synthetic
 
 SECRET = "test-hash-key"
 
@@ -101,3 +101,12 @@ def test_ownership_chain_and_cycles_are_stored(county: tuple[GraphStore, Answers
         for owner, owned in zip(ring, ring[1:] + ring[:1], strict=True):
             held = store.roles_of_holder("enterprise", owner, {RoleType.SHAREHOLDER_OF})
             assert owned in {r.enterprise for r in held}
+
+
+def test_loading_the_county_again_changes_nothing(county: tuple[GraphStore, Answers]) -> None:
+    store, answers = county
+    before = store.counts()
+    _, results = load_synthetic(store, Generator(answers.enterprises, seed=answers.seed, secret=SECRET))
+    assert all(r.changed == 0 for r in results.values()), results
+    assert sum(r.unchanged for r in results.values()) > 0
+    assert store.counts() == before

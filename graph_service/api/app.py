@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from graph_service import __version__
 from graph_service.api.errors import install_error_handlers
 from graph_service.api.routers import enterprises
+from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
 from graph_service.store import GraphStore, open_store
 
@@ -27,7 +28,10 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
-        app.state.store = store if store is not None else open_store(settings or get_settings())
+        config = settings or get_settings()
+        # Rules are read at start so that a bad rules file stops the service before it answers anything.
+        app.state.rules = load_rules(config.rules_path)
+        app.state.store = store if store is not None else open_store(config)
         try:
             yield
         finally:

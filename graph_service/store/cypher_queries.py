@@ -7,6 +7,7 @@ the first call.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,9 @@ from pathlib import Path
 from graph_service.model import RoleType
 
 ROLE_TYPE_PLACEHOLDER = "__ROLE_TYPE__"
-CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
+# The repository's cypher/ folder; an installed copy (the Docker image) names its own with
+# CREDIT_GRAPH_CYPHER_DIR.
+CYPHER_DIR = Path(os.environ.get("CREDIT_GRAPH_CYPHER_DIR") or Path(__file__).resolve().parents[2] / "cypher")
 _HEADER = re.compile(r"^//\s*name:\s*(\S+)\s*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

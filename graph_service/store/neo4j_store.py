@@ -85,8 +85,9 @@ class Neo4jStore(GraphStore):
         user: str,
         password: str,
         database: str = "neo4j",
-        batch_size: int = 5000,
+        batch_size: int = 10_000,
         queries: Queries | None = None,
+        retry_seconds: float = 30.0,
     ) -> None:
         self.uri = uri
         self.database = database
@@ -94,7 +95,7 @@ class Neo4jStore(GraphStore):
         self.q = queries or Queries()
         auth = (user, password) if password else None
         try:
-            self.driver = GraphDatabase.driver(uri, auth=auth)
+            self.driver = GraphDatabase.driver(uri, auth=auth, max_transaction_retry_time=retry_seconds)
             self.driver.verify_connectivity()
         except (ServiceUnavailable, AuthError, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from None
@@ -108,6 +109,7 @@ class Neo4jStore(GraphStore):
             settings.neo4j_password.get_secret_value(),
             settings.neo4j_database,
             settings.batch_size,
+            retry_seconds=settings.neo4j_retry_seconds,
         )
 
     # -- plumbing -----------------------------------------------------------------------------------

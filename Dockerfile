@@ -1,0 +1,21 @@
+# The credit-graph API. Built and started by docker-compose.yml beside Neo4j.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    CREDIT_GRAPH_CYPHER_DIR=/app/cypher \
+    CREDIT_GRAPH_DATA_DIR=/data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY graph_service ./graph_service
+COPY loaders ./loaders
+COPY cypher ./cypher
+RUN pip install . && useradd --system --home-dir /data credit && mkdir -p /data && chown credit /data
+
+USER credit
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=5s --retries=5 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"
+CMD ["credit-graph", "serve", "--host", "0.0.0.0", "--port", "8000"]

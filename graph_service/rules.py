@@ -1,0 +1,181 @@
+"""Joint punishment rules as data: list types, measures and actions, read from YAML.
+
+The shipped defaults are graph_service/data/rules.yaml; an operator points CREDIT_GRAPH_RULES_PATH at a
+file of their own. A bad file fails at load with the file, the line and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from graph_service.model import ListKind, MeasureCategory, RoleType
+
+DEFAULT_RULES = Path(__file__).parent / "data" / "rules.yaml"
+Reference = Literal["conduct_date", "listing_date", "current"]
+ALL_BLACK = "all_black"
+
+
+class RulesError(Exception):
+    """A rules file cannot be used; the message names the file, the line and the reason."""
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cover(_Rule):
+    """A role a listing reaches, and the day its holder must have held it on."""
+
+    role: RoleType
+    position: str | None = None  # only holders in this position, e.g. 财务负责人
+    reference: Reference
+
+
+class ListType(_Rule):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1)
+    domain: str = Field(min_length=1)
+    kind: ListKind
+    default_duration_days: int | None = Field(default=None, ge=1)
+    covers: tuple[Cover, ...] = ()
+
+
+class MeasureRule(_Rule):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1)
+    category: MeasureCategory
+    mandatory: bool
+    legal_basis: str = ""
+    triggered_by: tuple[str, ...] | Literal["all_black"]
+    reaches: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("reaches")
+    @classmethod
+    def _known_reach(cls, reaches: tuple[str, ...]) -> tuple[str, ...]:
+        allowed = {"subject", "named_responsible", *(r.value for r in RoleType)}
+        for reach in reaches:
+            if reach not in allowed:
+                raise ValueError(f"{reach!r} is not subject, named_responsible or a role type")
+        return reaches
+
+
+class Action(_Rule):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1)
+    measures: tuple[str, ...] = Field(min_length=1)
+
+
+class RuleSet(_Rule):
+    list_types: tuple[ListType, ...]
+    measures: tuple[MeasureRule, ...]
+    actions: tuple[Action, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> RuleSet:
+        groups = (
+            ("list_types", [t.code for t in self.list_types]),
+            ("measures", [m.code for m in self.measures]),
+            ("actions", [a.code for a in self.actions]),
+        )
+        for field, codes in groups:
+            seen: set[str] = set()
+            for i, code in enumerate(codes):
+                if code in seen:
+                    raise _Located((field, i, "code"), f"code {code!r} appears twice")
+                seen.add(code)
+        list_codes = {t.code for t in self.list_types}
+        for i, m in enumerate(self.measures):
+            if m.triggered_by != ALL_BLACK:
+                for code in m.triggered_by:
+                    if code not in list_codes:
+                        raise _Located(("measures", i, "triggered_by"), f"unknown list type {code!r}")
+        measure_codes = {m.code for m in self.measures}
+        for i, a in enumerate(self.actions):
+            for code in a.measures:
+                if code not in measure_codes:
+                    raise _Located(("actions", i, "measures"), f"unknown measure {code!r}")
+        return self
+
+    def list_type(self, code: str) -> ListType | None:
+        return next((t for t in self.list_types if t.code == code), None)
+
+    def measure(self, code: str) -> MeasureRule | None:
+        return next((m for m in self.measures if m.code == code), None)
+
+    def action(self, code: str) -> Action | None:
+        return next((a for a in self.actions if a.code == code), None)
+
+    def measures_for(self, list_type: ListType) -> list[MeasureRule]:
+        """Measures a listing of this type triggers (black lists only trigger punishment)."""
+        return [
+            m
+            for m in self.measures
+            if (m.triggered_by == ALL_BLACK and list_type.kind == "black")
+            or (m.triggered_by != ALL_BLACK and list_type.code in m.triggered_by)
+        ]
+
+
+class _Located(ValueError):
+    """A cross-reference error with the path of the offending item, for its line number."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+def _line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of the nearest ancestor found."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if child is None:  # an unknown or missing key: point at the key itself when it exists
+                child = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def parse_rules(text: str, origin: str) -> RuleSet:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{origin}:{mark.line + 1}" if mark is not None else origin
+        raise RulesError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise RulesError(f"{origin}:1: expected a mapping with list_types, measures and actions")
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        located = (first.get("ctx") or {}).get("error")
+        if isinstance(located, _Located):
+            loc, reason = located.loc, located.message
+        else:
+            reason = first["msg"]
+        field = ".".join(str(p) for p in loc)
+        raise RulesError(f"{origin}:{_line_of(root, loc) or 1}: {field}: {reason}") from None
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    path = path or DEFAULT_RULES
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read the rules file: {exc.strerror}") from None
+    return parse_rules(text, str(path))
