@@ -8,3 +8,11 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 // name: server_version
 CALL dbms.components() YIELD name, versions, edition
 RETURN name, versions[0] AS version, edition
+
+// name: get_meta
+MATCH (m:StoreMeta {name: $name})
+RETURN m.value AS value
+
+// name: set_meta
+MERGE (m:StoreMeta {name: $name})
+SET m.value = $value

@@ -9,6 +9,16 @@ RETURN properties(e) AS props
 MATCH (p:Person {person_key: $person_key})
 RETURN properties(p) AS props
 
+// name: get_enterprises
+UNWIND $usccs AS uscc
+MATCH (e:Enterprise {uscc: uscc})
+RETURN properties(e) AS props
+
+// name: get_persons
+UNWIND $person_keys AS key
+MATCH (p:Person {person_key: key})
+RETURN properties(p) AS props
+
 // name: get_entry
 MATCH (l:ListEntry {entry_id: $entry_id})
 OPTIONAL MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)
@@ -52,8 +62,9 @@ CALL (l) {
 RETURN properties(l) AS props, named, type(x) AS relation, x.role AS role
 
 // name: neighbourhood
-// Shortest distances from the start over usable edges (up to 3 hops, cut to $hops), the $limit nearest
-// kept (ties by kind, then key), and the usable edges among them.
+// Shortest distances from the start over usable edges, up to `__HOPS__` hops (replaced by the checked
+// hop count, 0 to 3: a quantifier cannot be a parameter, and a fixed larger bound would expand hubs
+// needlessly), the $limit nearest kept (ties by kind, then key), and the usable edges among them.
 CALL () {
   OPTIONAL MATCH (e:Enterprise {uscc: $key}) WHERE $kind = 'enterprise'
   OPTIONAL MATCH (p:Person {person_key: $key}) WHERE $kind = 'person'
@@ -61,13 +72,11 @@ CALL () {
   RETURN coalesce(e, p, l) AS start
 }
 WITH start WHERE start IS NOT NULL
-MATCH path = ANY SHORTEST (start)(()-[r WHERE
+MATCH path = ANY SHORTEST (start)(()-[r:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|DIRECTOR_OF|SUPERVISOR_OF|SENIOR_MANAGER_OF|SHAREHOLDER_OF|PRACTITIONER_AT|BRANCH_OF|NAMES|NAMED_RESPONSIBLE WHERE
     r.role_id IS NULL OR $as_of IS NULL
     OR ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR $as_of < r.valid_to))
-  ]-()){0,3}(n)
-WITH n, length(path) AS distance
-WHERE distance <= $hops
-WITH n, distance,
+  ]-()){0,__HOPS__}(n:Enterprise|Person|ListEntry)
+WITH n, length(path) AS distance,
      CASE WHEN n:Enterprise THEN 0 WHEN n:Person THEN 1 ELSE 2 END AS kind_order,
      coalesce(n.uscc, n.person_key, n.entry_id) AS key
 ORDER BY distance, kind_order, key
@@ -76,12 +85,13 @@ WITH reached[0..$limit] AS kept, size(reached) AS total
 WITH kept, total, [k IN kept | k.node] AS nodes
 CALL (nodes) {
   UNWIND nodes AS a
-  MATCH (a)-[r]->(b)
+  MATCH (a)-[r:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|DIRECTOR_OF|SUPERVISOR_OF|SENIOR_MANAGER_OF|SHAREHOLDER_OF|PRACTITIONER_AT|BRANCH_OF|NAMES|NAMED_RESPONSIBLE]->(b)
   WHERE b IN nodes AND (r.role_id IS NULL OR $as_of IS NULL
     OR ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR $as_of < r.valid_to)))
   RETURN collect({
     type: type(r), props: properties(r),
     source: coalesce(a.uscc, a.person_key, a.entry_id), target: coalesce(b.uscc, b.person_key, b.entry_id),
+    source_kind: CASE WHEN a:Enterprise THEN 'enterprise' WHEN a:Person THEN 'person' ELSE 'entry' END,
     target_kind: CASE WHEN b:Enterprise THEN 'enterprise' WHEN b:Person THEN 'person' ELSE 'entry' END
   }) AS edges
 }

@@ -16,6 +16,7 @@ from typer.exceptions import TyperException
 
 from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.model import ROLE_NAMES_ZH
+from graph_service.persons import displayed_id
 from graph_service.rules import DEFAULT_RULES, RulesError, load_rules
 from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.store import GraphStore, StoreError, open_store
@@ -122,14 +123,16 @@ def responsible(
         table = Table(title=f"{enterprise.name} {code} on {day.isoformat()}")
         for column in ("role", "position", "holder", "ID (masked)", "from", "to"):
             table.add_column(column)
-        for role in store.roles_of_enterprise(code, as_of=day):
-            person = store.get_person(role.holder_key) if role.holder_kind == "person" else None
-            org = store.get_enterprise(role.holder_key) if role.holder_kind == "enterprise" else None
+        roles = store.roles_of_enterprise(code, as_of=day)
+        persons = store.get_persons([r.holder_key for r in roles if r.holder_kind == "person"])
+        orgs = store.get_enterprises([r.holder_key for r in roles if r.holder_kind == "enterprise"])
+        for role in roles:
+            person, org = persons.get(role.holder_key), orgs.get(role.holder_key)
             table.add_row(
                 ROLE_NAMES_ZH[role.type],
                 role.position or "",
                 person.name if person else (org.name if org else role.holder_key),
-                (person.id_masked or "") if person else role.holder_key,
+                (displayed_id(person) or "") if person else role.holder_key,
                 str(role.valid_from or ""),
                 str(role.valid_to or ""),
             )
@@ -174,7 +177,13 @@ def serve(
         load_rules(settings.rules_path)
     except RulesError as exc:
         raise CliError(str(exc), code=2) from None
-    uvicorn.run(create_app(settings=settings), host=host or settings.api_host, port=port or settings.api_port)
+    # Opened here, not in the app's start-up, so an unreachable store is one message, not a traceback.
+    with _store(settings) as store:
+        uvicorn.run(
+            create_app(store=store, settings=settings),
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+        )
 
 
 @app.command()

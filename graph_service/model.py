@@ -8,13 +8,14 @@ on the same day without overlap. ``valid_to`` is empty while the role holds.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from graph_service.identifiers import IdentifierError, validate_uscc
+from graph_service.identifiers import IdentifierError, is_valid_id_number, validate_uscc
 
 
 class RoleType(StrEnum):
@@ -73,8 +74,21 @@ DocumentType = Literal[
 ]
 MeasureCategory = Literal["administrative", "market", "industry", "social"]
 
-Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
-Money = Annotated[float, Field(ge=0.0)]  # in 10,000 yuan (万元), as registration data states it
+Ratio = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+# In 10,000 yuan (万元), as registration data states it; finite, so it survives JSON and Neo4j alike.
+Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+PERSON_KEY = r"^P[0-9a-f]{32}$"
+# A kept organisation code may fail its check, but it is still a code: never a personal ID number.
+ORG_CODE_SHAPE = r"^[0-9A-Z]{8,20}$"
+
+
+def check_subject_key(kind: str, key: str, field: str) -> None:
+    """Person keys are keyed hashes; organisation keys are codes that are not resident ID numbers."""
+    if kind == "person":
+        if not re.fullmatch(PERSON_KEY, key):
+            raise ValueError(f"{field}: a person is referred to by its person key (P and 32 hex characters)")
+    elif not re.fullmatch(ORG_CODE_SHAPE, key) or is_valid_id_number(key):
+        raise ValueError(f"{field}: not an organisation code")
 
 
 class _Record(BaseModel):
@@ -107,6 +121,8 @@ class Enterprise(_Record):
                 validate_uscc(self.uscc)
             except IdentifierError as err:
                 raise ValueError(f"uscc: {err}") from None
+        else:
+            check_subject_key("enterprise", self.uscc, "uscc")
         return self
 
     @property
@@ -118,7 +134,7 @@ class Enterprise(_Record):
 class Person(_Record):
     """A natural person, keyed by a keyed hash of the ID document, never by the number itself."""
 
-    person_key: str = Field(pattern=r"^P[0-9a-f]{32}$")
+    person_key: str = Field(pattern=PERSON_KEY)
     name: str = Field(min_length=1)
     document_type: DocumentType = "resident_id"
     # The full number is kept for those entitled to see it; every response masks it otherwise.
@@ -155,6 +171,8 @@ class Role(_Record):
             )
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValueError("valid_to: a role cannot end before it starts")
+        check_subject_key(self.holder_kind, self.holder_key, "holder_key")
+        check_subject_key("enterprise", self.enterprise, "enterprise")
         if self.holder_kind == "enterprise" and self.holder_key == self.enterprise:
             raise ValueError("holder_key: an organisation cannot hold a role in itself")
         return self
@@ -185,7 +203,7 @@ class NamedResponsible(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    person_key: str = Field(pattern=r"^P[0-9a-f]{32}$")
+    person_key: str = Field(pattern=PERSON_KEY)
     name: str = ""
     role: str = "直接责任人员"  # as the decision words it, e.g. 法定代表人, 财务负责人
 
@@ -213,6 +231,10 @@ class ListEntry(_Record):
 
     @model_validator(mode="after")
     def _check(self) -> ListEntry:
+        check_subject_key(self.subject_kind, self.subject_key, "subject_key")
+        named = [n.person_key for n in self.named_responsible]
+        if len(set(named)) != len(named):
+            raise ValueError("named_responsible: a person is named twice; give one role per person")
         if self.expires_on and self.expires_on < self.listed_on:
             raise ValueError("expires_on: an entry cannot expire before it is listed")
         if self.conduct_date and self.conduct_date > self.listed_on:

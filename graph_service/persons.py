@@ -47,3 +47,10 @@ def person_from_document(
         source=source,
         loaded_at=loaded_at,
     )
+
+
+def displayed_id(person: Person) -> str | None:
+    """The ID number as anyone without the right to see it may: always masked from the number itself."""
+    if person.id_number:
+        return mask_id_number(person.id_number)
+    return mask_id_number(person.id_masked) if person.id_masked else None

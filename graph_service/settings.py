@@ -24,7 +24,11 @@ class Settings(BaseSettings):
     # The embedded store's one file; defaults to <data_dir>/graph.sqlite3.
     embedded_path: Path | None = None
 
-    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_uri: str = Field(
+        default="bolt://127.0.0.1:7687",
+        pattern=r"^(bolt|neo4j)(\+s|\+ssc)?://[^\s/]+/?$",
+        description="bolt:// or neo4j:// (optionally +s or +ssc) URI of the Neo4j server",
+    )
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
@@ -46,6 +50,7 @@ class Settings(BaseSettings):
         return self.embedded_path or self.data_dir / "graph.sqlite3"
 
     def person_hash_key(self) -> str:
+        """The key of the keyed hash from ID numbers to person keys."""
         if self.hash_key is not None and self.hash_key.get_secret_value():
             return self.hash_key.get_secret_value()
         key_file = self.data_dir / "hash.key"
@@ -53,10 +58,21 @@ class Settings(BaseSettings):
             return key_file.read_text(encoding="ascii").strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
-        # Created with owner-only permissions: whoever holds the key can test guesses of ID numbers.
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole to a temporary file, synced, then linked into place: a crash never leaves an empty
+        # key file.
+        # Owner-only permissions: whoever holds the key can test guesses of ID numbers.
+        tmp = key_file.with_suffix(f".tmp{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as out:
             out.write(key)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, key_file)  # fails if another process made the key first: then use theirs
+        except FileExistsError:
+            key = key_file.read_text(encoding="ascii").strip()
+        finally:
+            tmp.unlink()
         return key
 
 
@@ -64,7 +80,11 @@ def describe_validation_error(err: ValidationError) -> str:
     """One line naming the first bad setting by its environment variable."""
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or "settings"
-    return f"invalid setting CREDIT_GRAPH_{field.upper()}: {first['msg']}"
+    reason = first["msg"]
+    described = Settings.model_fields.get(field)
+    if first["type"] == "string_pattern_mismatch" and described is not None and described.description:
+        reason = f"expected {described.description}"  # a person reads this, not the regular expression
+    return f"invalid setting CREDIT_GRAPH_{field.upper()}: {reason}"
 
 
 def load_settings() -> Settings:

@@ -99,3 +99,21 @@ def test_commands_work_on_neo4j(tmp_path: Path, neo4j_server: Neo4jServer, neo4j
     assert shown.returncode == 0 and "李志强" in shown.stdout
     unreachable = run(tmp_path, "stats", **{**env, "CREDIT_GRAPH_NEO4J_URI": "bolt://127.0.0.1:9"})
     assert_clean_failure(unreachable, 1, "cannot reach Neo4j")
+
+
+def test_a_store_refuses_another_hash_key_and_a_second_process(tmp_path: Path) -> None:
+    first = run(tmp_path, "generate", "--enterprises", "100", CREDIT_GRAPH_HASH_KEY="key-one")
+    assert first.returncode == 0, first.stderr
+    other = run(tmp_path, "stats", CREDIT_GRAPH_HASH_KEY="key-two")
+    assert_clean_failure(other, 1, "another CREDIT_GRAPH_HASH_KEY")
+    same = run(tmp_path, "stats", CREDIT_GRAPH_HASH_KEY="key-one")
+    assert same.returncode == 0, same.stderr
+
+    from graph_service.store.embedded import EmbeddedStore
+
+    holder = EmbeddedStore(tmp_path / "data" / "graph.sqlite3")
+    try:
+        busy = run(tmp_path, "stats", CREDIT_GRAPH_HASH_KEY="key-one")
+        assert_clean_failure(busy, 1, "in use by another process")
+    finally:
+        holder.close()

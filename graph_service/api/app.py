@@ -31,7 +31,8 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         config = settings or get_settings()
         # Rules are read at start so that a bad rules file stops the service before it answers anything.
         app.state.rules = load_rules(config.rules_path)
-        app.state.store = store if store is not None else open_store(config)
+        if owned:
+            app.state.store = open_store(config)
         try:
             yield
         finally:

@@ -6,8 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from graph_service.identifiers import mask_id_number
 from graph_service.model import ROLE_NAMES_ZH, Enterprise, Person, Role, RoleType
+from graph_service.persons import displayed_id
 
 
 class EnterpriseView(BaseModel):
@@ -70,8 +70,9 @@ class ResponsiblePersons(BaseModel):
 
 def holder_view(role: Role, person: Person | None, enterprise: Enterprise | None) -> HolderView:
     if person is not None:
-        masked = person.id_masked or (mask_id_number(person.id_number) if person.id_number else None)
-        return HolderView(kind="person", key=person.person_key, name=person.name, id_masked=masked)
+        return HolderView(
+            kind="person", key=person.person_key, name=person.name, id_masked=displayed_id(person)
+        )
     if enterprise is not None:
         return HolderView(kind="enterprise", key=enterprise.uscc, name=enterprise.name)
     return HolderView(kind=role.holder_kind, key=role.holder_key, name="")

@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from graph_service.settings import Settings
 from graph_service.store.base import GraphStore, MissingReferenceError, StoreError
 
+KEY_FINGERPRINT = "hash_key_fingerprint"
+
 
 def open_store(settings: Settings) -> GraphStore:
+    """The store the settings name, refused if its person keys were made with another hash key."""
+    store: GraphStore
     if settings.backend == "neo4j":
         from graph_service.store.neo4j_store import Neo4jStore
 
-        return Neo4jStore.from_settings(settings)
-    from graph_service.store.embedded import EmbeddedStore
+        store = Neo4jStore.from_settings(settings)
+    else:
+        from graph_service.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings.store_path())
+        store = EmbeddedStore(settings.store_path())
+    try:
+        check_hash_key(store, settings.person_hash_key())
+    except StoreError:
+        store.close()
+        raise
+    return store
+
+
+def check_hash_key(store: GraphStore, key: str) -> None:
+    """With another key the same person would get a second, unrelated key: refuse instead."""
+    fingerprint = hashlib.sha256(f"credit-graph hash key:{key}".encode()).hexdigest()[:16]
+    held = store.get_meta(KEY_FINGERPRINT)
+    if held is None:
+        store.set_meta(KEY_FINGERPRINT, fingerprint)
+    elif held != fingerprint:
+        raise StoreError(
+            f"this store's person keys were made with another CREDIT_GRAPH_HASH_KEY (fingerprint {held}, "
+            f"this one {fingerprint}); set the key the store was built with"
+        )
 
 
 __all__ = ["GraphStore", "MissingReferenceError", "StoreError", "open_store"]

@@ -180,6 +180,14 @@ class GraphStore(abc.ABC):
         """The person with this key, or None."""
 
     @abc.abstractmethod
+    def get_enterprises(self, usccs: Collection[str]) -> dict[str, Enterprise]:
+        """The enterprises among these codes, by uscc (unknown codes absent), in one call."""
+
+    @abc.abstractmethod
+    def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
+        """The persons among these keys, by key (unknown keys absent), in one call."""
+
+    @abc.abstractmethod
     def get_entry(self, entry_id: str) -> ListEntry | None:
         """The list entry with this id, or None."""
 
@@ -215,6 +223,14 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Node counts by kind and role-edge counts by type (every key present, zero included)."""
+
+    @abc.abstractmethod
+    def get_meta(self, name: str) -> str | None:
+        """A value the store keeps about itself (e.g. which hash key made its person keys)."""
+
+    @abc.abstractmethod
+    def set_meta(self, name: str, value: str) -> None:
+        """Keep a value about the store, durably."""
 
     @abc.abstractmethod
     def clear(self) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from graph_service.model import RoleType
 
 ROLE_TYPE_PLACEHOLDER = "__ROLE_TYPE__"
+HOPS_PLACEHOLDER = "__HOPS__"
 # The repository's cypher/ folder; an installed copy (the Docker image) names its own with
 # CREDIT_GRAPH_CYPHER_DIR.
 CYPHER_DIR = Path(os.environ.get("CREDIT_GRAPH_CYPHER_DIR") or Path(__file__).resolve().parents[2] / "cypher")
@@ -92,6 +93,15 @@ class Queries:
         if ROLE_TYPE_PLACEHOLDER not in statement:
             raise QueryFileError(f"query {name!r} has no {ROLE_TYPE_PLACEHOLDER} placeholder")
         return statement.replace(ROLE_TYPE_PLACEHOLDER, RoleType(role_type).value)
+
+    def for_hops(self, name: str, hops: int) -> str:
+        """A statement with its `__HOPS__` placeholder set to a hop count, checked to be 0 to 3."""
+        statement: str = getattr(self, name)
+        if HOPS_PLACEHOLDER not in statement:
+            raise QueryFileError(f"query {name!r} has no {HOPS_PLACEHOLDER} placeholder")
+        if not isinstance(hops, int) or not 0 <= hops <= 3:
+            raise ValueError("hops: must be between 0 and 3")
+        return statement.replace(HOPS_PLACEHOLDER, str(hops))
 
     def names(self) -> list[str]:
         return sorted(self._all)

@@ -7,6 +7,7 @@ only after the commit, and rebuilt from SQLite at start.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections import Counter, deque
@@ -26,6 +27,7 @@ from graph_service.store.base import (
     GraphStore,
     MissingReferenceError,
     Neighbourhood,
+    StoreError,
     WriteResult,
     cap_neighbourhood,
     check_neighbourhood_args,
@@ -63,6 +65,17 @@ class EmbeddedStore(GraphStore):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        # One process at a time: the in-memory graph is this process's copy, so a second writer (or a
+        # server that would not see its writes) is refused rather than silently diverging.
+        self._lock_file = open(self.path.with_name(self.path.name + ".lock"), "a+")  # noqa: SIM115
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise StoreError(
+                f"{self.path} is in use by another process (a running `credit-graph serve`?); "
+                "stop it or go through its API"
+            ) from None
         # isolation_level=None: transactions are opened and committed explicitly, one per batch.
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -219,6 +232,12 @@ class EmbeddedStore(GraphStore):
     def get_person(self, person_key: str) -> Person | None:
         return self._persons.get(person_key)
 
+    def get_enterprises(self, usccs: Collection[str]) -> dict[str, Enterprise]:
+        return {k: e for k in usccs if (e := self._enterprises.get(k)) is not None}
+
+    def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
+        return {k: p for k in person_keys if (p := self._persons.get(k)) is not None}
+
     def get_entry(self, entry_id: str) -> ListEntry | None:
         return self._entries.get(entry_id)
 
@@ -369,12 +388,25 @@ class EmbeddedStore(GraphStore):
             counts.update(self._role_counts)
             return counts
 
+    def get_meta(self, name: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
     def clear(self) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("enterprises", "persons", "roles", "entries"):
-                self._db.execute(f"DELETE FROM {table}")
-            self._db.execute("COMMIT")
+            try:
+                for table in ("enterprises", "persons", "roles", "entries"):
+                    self._db.execute(f"DELETE FROM {table}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             self._graph.clear()
             for held in (self._enterprises, self._persons, self._entries, self._roles):
                 held.clear()
@@ -383,3 +415,4 @@ class EmbeddedStore(GraphStore):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._lock_file.close()  # releases the flock

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import DriverError, Neo4jError
 from pydantic import BaseModel
 
 from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
@@ -97,7 +97,7 @@ class Neo4jStore(GraphStore):
         try:
             self.driver = GraphDatabase.driver(uri, auth=auth, max_transaction_retry_time=retry_seconds)
             self.driver.verify_connectivity()
-        except (ServiceUnavailable, AuthError, ValueError, OSError) as exc:
+        except (DriverError, Neo4jError, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from None
         self.apply_schema()
 
@@ -119,20 +119,26 @@ class Neo4jStore(GraphStore):
             records, _, _ = self.driver.execute_query(
                 query, parameters_=params, database_=self.database, routing_=neo4j.RoutingControl.READ
             )
-        except (ServiceUnavailable, Neo4jError) as exc:
+        except (DriverError, Neo4jError) as exc:
             raise StoreError(f"Neo4j read failed: {exc}") from exc
         return records
 
+    def _session(self) -> neo4j.Session:
+        # The bookmark manager execute_query uses, so a read after a write sees it on a cluster too.
+        return self.driver.session(
+            database=self.database, bookmark_manager=self.driver.execute_query_bookmark_manager
+        )
+
     def _write_tx(self, work: Callable[[ManagedTransaction], WriteResult]) -> WriteResult:
         try:
-            with self.driver.session(database=self.database) as session:
+            with self._session() as session:
                 return session.execute_write(work)
-        except (ServiceUnavailable, Neo4jError) as exc:
+        except (DriverError, Neo4jError) as exc:
             raise StoreError(f"Neo4j write failed: {exc}") from exc
 
     def apply_schema(self) -> None:
         """Constraints and indexes from cypher/schema.cypher, each idempotent."""
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             for statement in self.q.by_file["schema"].values():
                 session.run(statement).consume()
 
@@ -140,9 +146,19 @@ class Neo4jStore(GraphStore):
         record = self._read(self.q.server_version)[0]
         return f"{record['name']} {record['version']} {record['edition']}"
 
+    def get_meta(self, name: str) -> str | None:
+        records = self._read(self.q.get_meta, name=name)
+        return str(records[0]["value"]) if records else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        try:
+            self.driver.execute_query(self.q.set_meta, name=name, value=value, database_=self.database)
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"Neo4j write failed: {exc}") from exc
+
     def clear(self) -> None:
         """Delete every node and relationship (tests, and imports into an empty store)."""
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             session.run(self.q.delete_everything).consume()
 
     @staticmethod
@@ -154,20 +170,21 @@ class Neo4jStore(GraphStore):
         )
 
     def _upsert(
-        self, query: str, rows: list[dict[str, Any]], check: dict[str, list[str]] | None
+        self, statements: Sequence[tuple[str, list[dict[str, Any]]]], check: dict[str, list[str]] | None
     ) -> WriteResult:
-        total = WriteResult()
-        if check is not None:
-            missing = self._missing(check)
-            if missing:
-                raise MissingReferenceError(missing)
-        for chunk in _chunks(rows, self.batch_size):
+        """Run every (statement, rows) pair, in chunks of batch_size, as ONE transaction: a call is
+        one batch, written whole or not at all, as in the embedded backend."""
+        if check is not None and (missing := self._missing(check)):
+            raise MissingReferenceError(missing)
 
-            def work(tx: ManagedTransaction, chunk: Sequence[dict[str, Any]] = chunk) -> WriteResult:
-                return self._result(tx.run(query, rows=list(chunk)).single())
+        def work(tx: ManagedTransaction) -> WriteResult:
+            total = WriteResult()
+            for query, rows in statements:
+                for chunk in _chunks(rows, self.batch_size):
+                    total += self._result(tx.run(query, rows=list(chunk)).single())
+            return total
 
-            total += self._write_tx(work)
-        return total
+        return self._write_tx(work)
 
     def _missing(self, refs: dict[str, list[str]]) -> list[tuple[str, str]]:
         record = self._read(
@@ -181,11 +198,11 @@ class Neo4jStore(GraphStore):
 
     def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
         unique = _dedupe(rows, lambda e: e.uscc)
-        return self._upsert(self.q.upsert_enterprises, [_flat(e) for e in unique], None)
+        return self._upsert([(self.q.upsert_enterprises, [_flat(e) for e in unique])], None)
 
     def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
         unique = _dedupe(rows, lambda p: p.person_key)
-        return self._upsert(self.q.upsert_persons, [_flat(p) for p in unique], None)
+        return self._upsert([(self.q.upsert_persons, [_flat(p) for p in unique])], None)
 
     def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
         unique = _dedupe(rows, lambda r: r.role_id)
@@ -197,13 +214,8 @@ class Neo4jStore(GraphStore):
             props = _flat(r, exclude={"type"})
             props["role_id"] = r.role_id
             by_type.setdefault(r.type, []).append(props)
-        missing = self._missing(refs)
-        if missing:
-            raise MissingReferenceError(missing)
-        total = WriteResult()
-        for role_type, payload in by_type.items():
-            total += self._upsert(self.q.for_role_type("upsert_roles", role_type), payload, None)
-        return total
+        statements = [(self.q.for_role_type("upsert_roles", t), rows) for t, rows in by_type.items()]
+        return self._upsert(statements, refs)
 
     def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
         unique = _dedupe(rows, lambda e: e.entry_id)
@@ -217,7 +229,7 @@ class Neo4jStore(GraphStore):
                 for i, n in enumerate(e.named_responsible)
             ]
             payload.append({"props": _flat(e, exclude={"named_responsible"}), "named": named})
-        return self._upsert(self.q.upsert_entries, payload, refs)
+        return self._upsert([(self.q.upsert_entries, payload)], refs)
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -228,6 +240,16 @@ class Neo4jStore(GraphStore):
     def get_person(self, person_key: str) -> Person | None:
         records = self._read(self.q.get_person, person_key=person_key)
         return Person.model_validate(_from_props(records[0]["props"])) if records else None
+
+    def get_enterprises(self, usccs: Collection[str]) -> dict[str, Enterprise]:
+        records = self._read(self.q.get_enterprises, usccs=sorted(set(usccs)))
+        found = (Enterprise.model_validate(_from_props(r["props"])) for r in records)
+        return {e.uscc: e for e in found}
+
+    def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
+        records = self._read(self.q.get_persons, person_keys=sorted(set(person_keys)))
+        found = (Person.model_validate(_from_props(r["props"])) for r in records)
+        return {p.person_key: p for p in found}
 
     @staticmethod
     def _entry(props: dict[str, Any], named: list[dict[str, Any] | None]) -> ListEntry:
@@ -294,18 +316,19 @@ class Neo4jStore(GraphStore):
         self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
     ) -> Neighbourhood | None:
         check_neighbourhood_args(hops, limit)
-        records = self._read(self.q.neighbourhood, kind=kind, key=key, hops=hops, limit=limit, as_of=as_of)
+        records = self._read(
+            self.q.for_hops("neighbourhood", hops), kind=kind, key=key, limit=limit, as_of=as_of
+        )
         record = records[0] if records else None
         if record is None or record["total"] == 0:  # the start node is always reached when it exists
             return None
         nodes = [GraphNode(**n) for n in record["nodes"]]
-        kinds = {n.key: n.kind for n in nodes}
-        edges = [self._graph_edge(e, kinds) for e in record["edges"]]
+        edges = [self._graph_edge(e) for e in record["edges"]]
         hood = cap_neighbourhood(nodes, edges, limit)
         return hood.model_copy(update={"more": record["total"] - len(hood.nodes)})
 
     @staticmethod
-    def _graph_edge(e: dict[str, Any], kinds: dict[str, NodeKind]) -> GraphEdge:
+    def _graph_edge(e: dict[str, Any]) -> GraphEdge:
         props = _from_props(e["props"])
         if e["type"] in ("NAMES", "NAMED_RESPONSIBLE"):
             is_names = e["type"] == "NAMES"
@@ -323,7 +346,7 @@ class Neo4jStore(GraphStore):
         return GraphEdge(
             id=props["role_id"],
             type=e["type"],
-            source_kind=kinds[e["source"]],
+            source_kind=e["source_kind"],
             source=e["source"],
             target_kind="enterprise",
             target=e["target"],

@@ -305,9 +305,8 @@ class Generator:
         self.role(batch, RoleType.SUPERVISOR_OF, self._someone(batch, 0.1), e, start, position="监事")
         manager = legal if self.rng.random() < 0.6 else self._someone(batch, 0.1)
         self.role(batch, RoleType.SENIOR_MANAGER_OF, manager, e, start, position="经理")
-        self.role(
-            batch, RoleType.SENIOR_MANAGER_OF, self.new_person(batch), e, start, position=v.FINANCE_HEAD
-        )
+        self._post_with_history(batch, RoleType.SENIOR_MANAGER_OF, e, start, v.FINANCE_HEAD, changes=0.15)
+        self._post_with_history(batch, RoleType.SUPERVISOR_OF, e, start, "职工监事", changes=0.1, present=0.3)
         self._shareholders(batch, e, legal, start)
         if self.rng.random() < 0.08:
             for _ in range(self.rng.randint(1, 3)):
@@ -322,6 +321,27 @@ class Generator:
                     licence_number=f"豫{self.rng.randrange(10**9):09d}",
                 )
         return legal
+
+    def _post_with_history(
+        self,
+        batch: Batch,
+        type_: RoleType,
+        e: Enterprise,
+        start: date,
+        position: str,
+        changes: float,
+        present: float = 1.0,
+    ) -> None:
+        """A post someone holds from the start, handed over to someone else on a later day sometimes."""
+        if self.rng.random() >= present:
+            return
+        first = self.new_person(batch)
+        if self.rng.random() < changes and (REFERENCE_DATE - start).days > 400:
+            change = self._date_between(start + timedelta(days=100), REFERENCE_DATE - timedelta(days=50))
+            self.role(batch, type_, first, e, start, change, position=position)
+            self.role(batch, type_, self.new_person(batch), e, change, position=position)
+        else:
+            self.role(batch, type_, first, e, start, position=position)
 
     def _shareholders(self, batch: Batch, e: Enterprise, legal: Person, start: date) -> None:
         capital = e.registered_capital or 100.0
@@ -457,16 +477,16 @@ class Generator:
         )
 
     def _responsible_answer(self, batch: Batch, e: Enterprise, block: int) -> None:
-        """Record who the generator made legal representative, around each change, in block 0."""
-        if block != 0 or len(self.answers.responsible_at) >= 300:
+        """Record who the generator put in the legal representative's and the senior managers' posts,
+        around each change, in block 0."""
+        if block != 0 or len(self.answers.responsible_at) >= 600:
             return
-        mine = [
-            r for r in batch.roles if r.enterprise == e.uscc and r.type == RoleType.LEGAL_REPRESENTATIVE_OF
-        ]
-        days = {REFERENCE_DATE} | {d for r in mine for d in (r.valid_from, r.valid_to) if d is not None}
-        days |= {d - timedelta(days=1) for r in mine if (d := r.valid_to) is not None}
-        for day in sorted(days):
-            holders = sorted(r.holder_key for r in mine if r.holds_on(day))
-            self.answers.responsible_at.append(
-                ResponsibleAt(uscc=e.uscc, as_of=day, role=RoleType.LEGAL_REPRESENTATIVE_OF, holders=holders)
-            )
+        for type_ in (RoleType.LEGAL_REPRESENTATIVE_OF, RoleType.SENIOR_MANAGER_OF):
+            mine = [r for r in batch.roles if r.enterprise == e.uscc and r.type == type_]
+            days = {REFERENCE_DATE} | {d for r in mine for d in (r.valid_from, r.valid_to) if d is not None}
+            days |= {d - timedelta(days=1) for r in mine if (d := r.valid_to) is not None}
+            for day in sorted(days):
+                holders = sorted(r.holder_key for r in mine if r.holds_on(day))
+                self.answers.responsible_at.append(
+                    ResponsibleAt(uscc=e.uscc, as_of=day, role=type_, holders=holders)
+                )

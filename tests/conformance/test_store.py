@@ -193,3 +193,20 @@ def test_duplicates_within_a_batch_count_once(store: GraphStore) -> None:
     result = store.upsert_enterprises([e, e.model_copy(update={"name": "后写者"})])
     assert result.created == 1
     assert store.get_enterprise(e.uscc).name == "后写者"  # type: ignore[union-attr]
+
+
+def test_get_many(store: GraphStore) -> None:
+    g = small_graph(store)
+    keys = [g["old"].person_key, g["new"].person_key, "P" + "2" * 32]  # type: ignore[attr-defined]
+    persons = store.get_persons(keys)
+    assert sorted(persons) == sorted(keys[:2]) and persons[keys[0]] == g["old"]
+    orgs = store.get_enterprises([g["a"].uscc, f.uscc(404)])  # type: ignore[attr-defined]
+    assert list(orgs) == [g["a"].uscc] and orgs[g["a"].uscc] == g["a"]  # type: ignore[attr-defined]
+    assert store.get_persons([]) == {} and store.get_enterprises([]) == {}
+
+
+def test_meta_values_are_kept(store: GraphStore) -> None:
+    assert store.get_meta("hash_key_fingerprint") is None
+    store.set_meta("hash_key_fingerprint", "abc")
+    store.set_meta("hash_key_fingerprint", "def")
+    assert store.get_meta("hash_key_fingerprint") == "def"

@@ -58,9 +58,7 @@ def responsible_persons(
     day = as_of or date.today()
     types = set(role) if role else {t for t in RoleType if t is not RoleType.BRANCH_OF}
     roles = store.roles_of_enterprise(enterprise.uscc, types, day)
-    views = []
-    for r in roles:
-        person = store.get_person(r.holder_key) if r.holder_kind == "person" else None
-        org = store.get_enterprise(r.holder_key) if r.holder_kind == "enterprise" else None
-        views.append(role_view(r, holder_view(r, person, org)))
+    persons = store.get_persons([r.holder_key for r in roles if r.holder_kind == "person"])
+    orgs = store.get_enterprises([r.holder_key for r in roles if r.holder_kind == "enterprise"])
+    views = [role_view(r, holder_view(r, persons.get(r.holder_key), orgs.get(r.holder_key))) for r in roles]
     return ResponsiblePersons(uscc=enterprise.uscc, name=enterprise.name, as_of=day, roles=views)
