@@ -26,6 +26,20 @@ WITH l, n, p ORDER BY n.ordinal
 RETURN properties(l) AS props,
        collect(CASE WHEN n IS NULL THEN null ELSE {person_key: p.person_key, name: n.name, role: n.role} END) AS named
 
+// name: persons_named
+MATCH (p:Person {name: $name})
+RETURN properties(p) AS props
+
+// name: entries_of_list
+MATCH (l:ListEntry {list_type: $list_type})
+WHERE $source IS NULL OR l.source = $source
+CALL (l) {
+  OPTIONAL MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)
+  WITH n, p ORDER BY n.ordinal
+  RETURN collect(CASE WHEN n IS NULL THEN null ELSE {person_key: p.person_key, name: n.name, role: n.role} END) AS named
+}
+RETURN properties(l) AS props, named
+
 // name: roles_of_enterprise
 MATCH (e:Enterprise {uscc: $uscc})<-[r]-(holder)
 WHERE r.role_id IS NOT NULL

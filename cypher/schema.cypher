@@ -18,8 +18,8 @@ CREATE INDEX person_name IF NOT EXISTS FOR (p:Person) ON (p.name)
 // name: index_entry_subject
 CREATE INDEX entry_subject IF NOT EXISTS FOR (l:ListEntry) ON (l.subject_key)
 
-// name: index_entry_list_type
-CREATE INDEX entry_list_type IF NOT EXISTS FOR (l:ListEntry) ON (l.list_type, l.status)
+// name: index_entry_list
+CREATE INDEX entry_list IF NOT EXISTS FOR (l:ListEntry) ON (l.list_type)
 
 // name: constraint_store_meta_name
 CREATE CONSTRAINT store_meta_name IF NOT EXISTS FOR (m:StoreMeta) REQUIRE m.name IS UNIQUE

@@ -192,6 +192,16 @@ class GraphStore(abc.ABC):
         """The list entry with this id, or None."""
 
     @abc.abstractmethod
+    def persons_named(self, name: str) -> list[Person]:
+        """Persons with exactly this (normalised) name, by person_key: for matching people that a
+        source names without a full ID number."""
+
+    @abc.abstractmethod
+    def entries_of_list(self, list_type: str, source: str | None = None) -> list[ListEntry]:
+        """Entries of one list type (and, when given, from one source), by entry_id: for comparing a
+        list's new snapshot with what is held."""
+
+    @abc.abstractmethod
     def roles_of_enterprise(
         self, uscc: str, types: Collection[RoleType] | None = None, as_of: date | None = None
     ) -> list[Role]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -88,6 +88,7 @@ class EmbeddedStore(GraphStore):
         self._entries: dict[str, ListEntry] = {}
         self._roles: dict[str, Role] = {}
         self._role_counts: Counter[str] = Counter()
+        self._by_name: defaultdict[str, set[str]] = defaultdict(set)
         self._rebuild()
 
     # -- start-up -----------------------------------------------------------------------------------
@@ -116,6 +117,10 @@ class EmbeddedStore(GraphStore):
         self._graph.add_node(("enterprise", e.uscc))
 
     def _put_person(self, p: Person) -> None:
+        old = self._persons.get(p.person_key)
+        if old is not None:
+            self._by_name[old.name].discard(p.person_key)
+        self._by_name[p.name].add(p.person_key)
         self._persons[p.person_key] = p
         self._graph.add_node(("person", p.person_key))
 
@@ -240,6 +245,19 @@ class EmbeddedStore(GraphStore):
 
     def get_entry(self, entry_id: str) -> ListEntry | None:
         return self._entries.get(entry_id)
+
+    def persons_named(self, name: str) -> list[Person]:
+        with self._lock:
+            return [self._persons[k] for k in sorted(self._by_name.get(name, ()))]
+
+    def entries_of_list(self, list_type: str, source: str | None = None) -> list[ListEntry]:
+        with self._lock:
+            found = [
+                e
+                for e in self._entries.values()
+                if e.list_type == list_type and (source is None or e.source == source)
+            ]
+        return sorted(found, key=lambda e: e.entry_id)
 
     @staticmethod
     def _select(roles: Iterable[Role], types: Collection[RoleType] | None, as_of: date | None) -> list[Role]:
@@ -411,6 +429,7 @@ class EmbeddedStore(GraphStore):
             for held in (self._enterprises, self._persons, self._entries, self._roles):
                 held.clear()
             self._role_counts.clear()
+            self._by_name.clear()
 
     def close(self) -> None:
         with self._lock:

@@ -251,6 +251,16 @@ class Neo4jStore(GraphStore):
         found = (Person.model_validate(_from_props(r["props"])) for r in records)
         return {p.person_key: p for p in found}
 
+    def persons_named(self, name: str) -> list[Person]:
+        records = self._read(self.q.persons_named, name=name)
+        return sorted(
+            (Person.model_validate(_from_props(r["props"])) for r in records), key=lambda p: p.person_key
+        )
+
+    def entries_of_list(self, list_type: str, source: str | None = None) -> list[ListEntry]:
+        records = self._read(self.q.entries_of_list, list_type=list_type, source=source)
+        return sorted((self._entry(r["props"], r["named"]) for r in records), key=lambda e: e.entry_id)
+
     @staticmethod
     def _entry(props: dict[str, Any], named: list[dict[str, Any] | None]) -> ListEntry:
         fields = _from_props(props)

@@ -210,3 +210,20 @@ def test_meta_values_are_kept(store: GraphStore) -> None:
     store.set_meta("hash_key_fingerprint", "abc")
     store.set_meta("hash_key_fingerprint", "def")
     assert store.get_meta("hash_key_fingerprint") == "def"
+
+
+def test_persons_named_and_entries_of_list(store: GraphStore) -> None:
+    g = small_graph(store)
+    twin = f.person(60, "张建国")
+    store.upsert_persons([twin])
+    named = store.persons_named("张建国")
+    assert [p.person_key for p in named] == sorted([g["old"].person_key, twin.person_key])  # type: ignore[attr-defined]
+    store.upsert_persons([twin.model_copy(update={"name": "张建新"})])
+    assert [p.person_key for p in store.persons_named("张建国")] == [g["old"].person_key]  # type: ignore[attr-defined]
+    assert store.persons_named("无此人") == []
+    other = f.entry(g["b"], "(2024)豫0922执9号", source="court-2024.csv")  # type: ignore[arg-type]
+    store.upsert_entries([other])
+    court = store.entries_of_list("court_dishonest_debtor")
+    assert [e.entry_id for e in court] == sorted([g["e1"].entry_id, other.entry_id])  # type: ignore[attr-defined]
+    assert store.entries_of_list("court_dishonest_debtor", source="court-2024.csv") == [other]
+    assert store.entries_of_list("major_tax_violation") == []
