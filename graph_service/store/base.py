@@ -98,6 +98,56 @@ class Neighbourhood(BaseModel):
     more: int
 
 
+class Cover(BaseModel):
+    """One rule of reach, passed to the store as data: entries of `list_type` reach the holders of `role`
+    (only in `position`, when given) on the reference day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    list_type: str
+    role: RoleType
+    position: str | None = None
+    reference: Literal["conduct_date", "listing_date", "current"]
+
+
+class ReachRow(BaseModel):
+    """One subject an entry reaches, and how: as its listed subject, as a person the decision names, or
+    as the holder of a covered role in the listed enterprise on the reference day (the path
+    entry -NAMES-> listed enterprise <-role- holder, with that role's dates)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry_id: str
+    reached_kind: Literal["person", "enterprise"]
+    reached_key: str
+    via: Literal["subject", "named_responsible", "role"]
+    role: str | None = None  # RoleType value for via=role; the decision's wording for named_responsible
+    position: str | None = None
+    role_id: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    reference: Literal["conduct_date", "listing_date", "current"] | None = None
+    reference_date: date | None = None
+
+
+def sort_reach(rows: Sequence[ReachRow]) -> list[ReachRow]:
+    return sorted(
+        set(rows),
+        key=lambda r: (r.entry_id, r.reached_kind, r.reached_key, r.via, r.role or "", r.role_id or "",
+                       r.reference or ""),
+    )  # fmt: skip
+
+
+def reference_day(entry: ListEntry, reference: str, as_of: date) -> date:
+    """The day a covered role must have held on: the conduct date (the listing date when the decision
+    gives none), the listing date, or the day asked about."""
+    if reference == "conduct_date":
+        return entry.conduct_date or entry.listed_on
+    if reference == "listing_date":
+        return entry.listed_on
+    return as_of
+
+
 class EntryLink(BaseModel):
     """An entry and how it names a subject: as the listed subject or as a named responsible person."""
 
@@ -220,6 +270,25 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def entries_of_subject(self, kind: Literal["person", "enterprise"], key: str) -> list[EntryLink]:
         """Entries that list this subject or name it as responsible, in sort_entry_links order."""
+
+    @abc.abstractmethod
+    def get_entries(self, entry_ids: Collection[str]) -> dict[str, ListEntry]:
+        """The entries among these ids, by id (unknown ids absent), in one call."""
+
+    @abc.abstractmethod
+    def reach(
+        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+    ) -> list[ReachRow]:
+        """Everyone these entries reach under these rules (nothing spreads further than a Cover says):
+        of the given entries whatever their status, or else of every black entry in force on `as_of`
+        (ListEntry.in_force_on). In sort_reach order, one call, no round trip per entry or hop."""
+
+    @abc.abstractmethod
+    def reaching(
+        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+    ) -> list[ReachRow]:
+        """The entries of any kind and status that reach this subject under these rules, as ReachRows
+        with the subject as reached, in sort_reach order, in one call."""
 
     @abc.abstractmethod
     def neighbourhood(

@@ -21,12 +21,14 @@ from pydantic import BaseModel
 
 from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
 from graph_service.store.base import (
+    Cover,
     EntryLink,
     GraphEdge,
     GraphNode,
     GraphStore,
     MissingReferenceError,
     Neighbourhood,
+    ReachRow,
     StoreError,
     WriteResult,
     cap_neighbourhood,
@@ -34,7 +36,9 @@ from graph_service.store.base import (
     empty_counts,
     named_responsible_edge_id,
     names_edge_id,
+    reference_day,
     sort_entry_links,
+    sort_reach,
     sort_roles,
 )
 
@@ -245,6 +249,100 @@ class EmbeddedStore(GraphStore):
 
     def get_entry(self, entry_id: str) -> ListEntry | None:
         return self._entries.get(entry_id)
+
+    def get_entries(self, entry_ids: Collection[str]) -> dict[str, ListEntry]:
+        return {k: e for k in entry_ids if (e := self._entries.get(k)) is not None}
+
+    @staticmethod
+    def _by_list_type(covers: Sequence[Cover]) -> dict[str, list[Cover]]:
+        grouped: dict[str, list[Cover]] = defaultdict(list)
+        for cover in covers:
+            grouped[cover.list_type].append(cover)
+        return grouped
+
+    @staticmethod
+    def _role_row(entry: ListEntry, cover: Cover, role: Role, day: date) -> ReachRow:
+        return ReachRow(
+            entry_id=entry.entry_id,
+            reached_kind=role.holder_kind,
+            reached_key=role.holder_key,
+            via="role",
+            role=role.type.value,
+            position=role.position,
+            role_id=role.role_id,
+            valid_from=role.valid_from,
+            valid_to=role.valid_to,
+            reference=cover.reference,
+            reference_date=day,
+        )
+
+    @staticmethod
+    def _direct_rows(entry: ListEntry) -> list[ReachRow]:
+        rows = [
+            ReachRow(
+                entry_id=entry.entry_id,
+                reached_kind=entry.subject_kind,
+                reached_key=entry.subject_key,
+                via="subject",
+            )
+        ]
+        rows += [
+            ReachRow(
+                entry_id=entry.entry_id,
+                reached_kind="person",
+                reached_key=n.person_key,
+                via="named_responsible",
+                role=n.role,
+            )
+            for n in entry.named_responsible
+        ]
+        return rows
+
+    def reach(
+        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+    ) -> list[ReachRow]:
+        by_type = self._by_list_type(covers)
+        with self._lock:
+            if entry_ids is None:
+                entries = [e for e in self._entries.values() if e.kind == "black" and e.in_force_on(as_of)]
+            else:
+                entries = [e for i in entry_ids if (e := self._entries.get(i)) is not None]
+            rows: list[ReachRow] = []
+            for entry in entries:
+                rows += self._direct_rows(entry)
+                if entry.subject_kind != "enterprise":
+                    continue
+                for cover in by_type.get(entry.list_type, ()):
+                    day = reference_day(entry, cover.reference, as_of)
+                    for role in self.roles_of_enterprise(entry.subject_key, {cover.role}, day):
+                        if cover.position is None or role.position == cover.position:
+                            rows.append(self._role_row(entry, cover, role, day))
+        return sort_reach(rows)
+
+    def reaching(
+        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+    ) -> list[ReachRow]:
+        by_type = self._by_list_type(covers)
+        with self._lock:
+            rows = [
+                row
+                for link in self.entries_of_subject(kind, key)
+                for row in self._direct_rows(link.entry)
+                if row.reached_kind == kind and row.reached_key == key
+            ]
+            for role in self.roles_of_holder(kind, key):
+                for link in self.entries_of_subject("enterprise", role.enterprise):
+                    if link.relation != "subject":
+                        continue
+                    for cover in by_type.get(link.entry.list_type, ()):
+                        if cover.role != role.type or (
+                            cover.position is not None and role.position != cover.position
+                        ):
+                            continue
+                        day = reference_day(link.entry, cover.reference, as_of)
+                        if role.holds_on(day):
+                            rows.append(self._role_row(link.entry, cover, role, day))
+        return sort_reach(rows)
 
     def persons_named(self, name: str) -> list[Person]:
         with self._lock:

@@ -20,12 +20,14 @@ from pydantic import BaseModel
 from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
 from graph_service.settings import Settings
 from graph_service.store.base import (
+    Cover,
     EntryLink,
     GraphEdge,
     GraphNode,
     GraphStore,
     MissingReferenceError,
     Neighbourhood,
+    ReachRow,
     StoreError,
     WriteResult,
     cap_neighbourhood,
@@ -34,6 +36,7 @@ from graph_service.store.base import (
     named_responsible_edge_id,
     names_edge_id,
     sort_entry_links,
+    sort_reach,
     sort_roles,
 )
 from graph_service.store.cypher_queries import Queries
@@ -250,6 +253,32 @@ class Neo4jStore(GraphStore):
         records = self._read(self.q.get_persons, person_keys=sorted(set(person_keys)))
         found = (Person.model_validate(_from_props(r["props"])) for r in records)
         return {p.person_key: p for p in found}
+
+    def get_entries(self, entry_ids: Collection[str]) -> dict[str, ListEntry]:
+        records = self._read(self.q.get_entries, entry_ids=sorted(set(entry_ids)))
+        found = (self._entry(r["props"], r["named"]) for r in records)
+        return {e.entry_id: e for e in found}
+
+    @staticmethod
+    def _reach_rows(records: list[neo4j.Record]) -> list[ReachRow]:
+        return sort_reach([ReachRow.model_validate(_from_props(dict(r), drop=())) for r in records])
+
+    @staticmethod
+    def _covers(covers: Sequence[Cover]) -> list[dict[str, Any]]:
+        return [c.model_dump(mode="json") for c in covers]
+
+    def reach(
+        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+    ) -> list[ReachRow]:
+        ids = None if entry_ids is None else sorted(set(entry_ids))
+        records = self._read(self.q.reach, covers=self._covers(covers), as_of=as_of, entry_ids=ids)
+        return self._reach_rows(records)
+
+    def reaching(
+        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+    ) -> list[ReachRow]:
+        records = self._read(self.q.reaching, kind=kind, key=key, covers=self._covers(covers), as_of=as_of)
+        return self._reach_rows(records)
 
     def persons_named(self, name: str) -> list[Person]:
         records = self._read(self.q.persons_named, name=name)

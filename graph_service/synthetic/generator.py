@@ -104,6 +104,10 @@ class Generator:
 
     # -- building blocks ----------------------------------------------------------------------------
 
+    def forget_pools(self) -> None:
+        self._people.clear()
+        self._companies.clear()
+
     def _date_between(self, start: date, end: date) -> date:
         return start + timedelta(days=self.rng.randrange(max(1, (end - start).days)))
 

@@ -58,6 +58,8 @@ def plant_cases(gen: Generator, batch: Batch) -> None:
         "current_legal_rep": current.person_key,
         "change_date": change.isoformat(),
         "shareholder": former.person_key,
+        # The court's list reaches the current legal representative (and the one its decision names).
+        "covered": [current.person_key],
     }
 
     # 2. A tax listing reaches the finance head, not the other managers.
@@ -90,6 +92,7 @@ def plant_cases(gen: Generator, batch: Batch) -> None:
         "legal_rep": legal.person_key,
         "finance_head": finance.person_key,
         "manager": manager.person_key,
+        "covered": sorted([legal.person_key, finance.person_key]),
     }
 
     # 3. One enterprise on two domains' blacklists at once (tax and environment).
@@ -168,7 +171,14 @@ def plant_cases(gen: Generator, batch: Batch) -> None:
         batch, SAFETY, e, date(2024, 6, 1), conduct_date=date(2024, 3, 3), expires_on=date(2027, 6, 1),
         named=((foreman, "安全生产直接责任人员"),),
     )  # fmt: skip
-    cases["named_responsible"] = {"uscc": e.uscc, "entry_id": w.entry_id, "person": foreman.person_key}
+    cases["named_responsible"] = {
+        "uscc": e.uscc,
+        "entry_id": w.entry_id,
+        "person": foreman.person_key,
+        "covered": sorted(
+            [foreman.person_key, *(r.holder_key for r in batch.roles if r.enterprise == e.uscc)]
+        ),
+    }
 
     # 8. An ownership chain: Q holds 90% of H1, H1 80% of H2, H2 60% of H3 → Q holds 43.2% of H3.
     owner = gen.new_person(batch, "钱德润")
@@ -237,3 +247,38 @@ def plant_cases(gen: Generator, batch: Batch) -> None:
     cases["multi_listed_person"] = {
         "person": debtor.person_key, "entry_ids": [c1.entry_id, c2.entry_id], "domains": ["court", "labour"],
     }  # fmt: skip
+
+    # 11. The legal representative left before the conduct: a rule keyed on the conduct date reaches
+    #     the successor and the finance head, not him.
+    e = gen.new_enterprise(
+        batch, division=QINGFENG, established_on=date(2012, 1, 1), name="清丰县裕华食品有限公司"
+    )
+    left, successor, finance = gen.new_person(batch, "马德振"), gen.new_person(batch), gen.new_person(batch)
+    gen.role(batch, RoleType.LEGAL_REPRESENTATIVE_OF, left, e, date(2012, 1, 1), date(2019, 6, 1))
+    gen.role(batch, RoleType.LEGAL_REPRESENTATIVE_OF, successor, e, date(2019, 6, 1))
+    gen.role(batch, RoleType.SENIOR_MANAGER_OF, finance, e, date(2012, 1, 1), position=v.FINANCE_HEAD)
+    t = gen.entry(batch, TAX, e, date(2024, 5, 1), conduct_date=date(2023, 4, 1), expires_on=date(2027, 5, 1))
+    cases["left_before_conduct"] = {
+        "uscc": e.uscc,
+        "entry_id": t.entry_id,
+        "left": left.person_key,
+        "covered": sorted([successor.person_key, finance.person_key]),
+    }
+
+    # 12-14. Entries that do not restrict: an objection being verified, a repaired one, a revoked one.
+    for name, spec, status in (
+        ("objection_in_progress", COURT, "under_objection"),
+        ("repaired_entry", ENVIRONMENT, "repaired"),
+        ("revoked_entry", SAFETY, "revoked"),
+    ):
+        e = gen.new_enterprise(batch, division=QINGFENG, established_on=date(2015, 6, 1))
+        legal = gen.populate_minimal(batch, e)
+        entry = gen.entry(
+            batch, spec, e, date(2024, 2, 1), conduct_date=date(2023, 10, 1), expires_on=date(2028, 2, 1),
+            status=status,
+        )  # fmt: skip
+        cases[name] = {"uscc": e.uscc, "entry_id": entry.entry_id, "legal_rep": legal.person_key}
+
+    # Planted people and companies are not handed out again to random organisations, so the answers
+    # above stay exact whatever else is generated.
+    gen.forget_pools()

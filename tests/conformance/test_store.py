@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from graph_service.model import RoleType
-from graph_service.store.base import GraphStore, MissingReferenceError
+from graph_service.store.base import Cover, GraphStore, MissingReferenceError, ReachRow
 from tests import factories as f
 
 R = RoleType
@@ -227,3 +227,86 @@ def test_persons_named_and_entries_of_list(store: GraphStore) -> None:
     assert [e.entry_id for e in court] == sorted([g["e1"].entry_id, other.entry_id])  # type: ignore[attr-defined]
     assert store.entries_of_list("court_dishonest_debtor", source="court-2024.csv") == [other]
     assert store.entries_of_list("major_tax_violation") == []
+
+
+COVERS = [
+    Cover(list_type="court_dishonest_debtor", role=R.LEGAL_REPRESENTATIVE_OF, reference="current"),
+    Cover(list_type="major_tax_violation", role=R.LEGAL_REPRESENTATIVE_OF, reference="conduct_date"),
+    Cover(
+        list_type="major_tax_violation",
+        role=R.SENIOR_MANAGER_OF,
+        position="财务负责人",
+        reference="conduct_date",
+    ),
+    Cover(list_type="major_tax_violation", role=R.SHAREHOLDER_OF, reference="listing_date"),
+]
+
+
+def _reached(rows: list[ReachRow]) -> set[tuple[str, str, str | None]]:
+    return {(r.reached_key, r.via, r.role) for r in rows}
+
+
+def test_reach_follows_the_rules_and_the_reference_day(store: GraphStore) -> None:
+    g = small_graph(store)
+    a, old, new, fin = g["a"].uscc, g["old"].person_key, g["new"].person_key, g["fin"].person_key  # type: ignore[attr-defined]
+    tax = f.entry(
+        g["a"], "税稽罚〔2022〕5号", list_type="major_tax_violation", domain="tax",  # type: ignore[arg-type]
+        conduct_date=date(2020, 11, 10), listed_on=date(2022, 3, 15), expires_on=date(2027, 1, 1),
+    )  # fmt: skip
+    store.upsert_entries([tax])
+    rows = store.reach(COVERS, date(2024, 1, 1), [tax.entry_id])
+    assert _reached(rows) == {
+        (a, "subject", None),
+        (old, "role", "LEGAL_REPRESENTATIVE_OF"),  # in post on the conduct date, left since
+        (fin, "role", "SENIOR_MANAGER_OF"),
+        (g["owner"].person_key, "role", "SHAREHOLDER_OF"),  # type: ignore[attr-defined]
+        (g["parent"].uscc, "role", "SHAREHOLDER_OF"),  # type: ignore[attr-defined]
+    }
+    legal = next(r for r in rows if r.role == "LEGAL_REPRESENTATIVE_OF")
+    assert (legal.reference, legal.reference_date, legal.valid_to) == (
+        "conduct_date",
+        date(2020, 11, 10),
+        date(2021, 7, 1),
+    )
+    court = store.reach(COVERS, date(2024, 1, 1), [g["e1"].entry_id])  # type: ignore[attr-defined]
+    assert _reached(court) == {
+        (a, "subject", None),
+        (new, "named_responsible", "法定代表人"),
+        (new, "role", "LEGAL_REPRESENTATIVE_OF"),  # the current one, for the court's list
+    }
+    assert store.reach([], date(2024, 1, 1), [tax.entry_id]) == [r for r in rows if r.via != "role"]
+
+
+def test_reach_of_everything_in_force(store: GraphStore) -> None:
+    g = small_graph(
+        store
+    )  # e1: court entry listed 2023-03-01? see factories: listed_on 2022-03-15, expires 2025-03-01
+    inside = store.reach(COVERS, date(2024, 6, 1))
+    assert {r.entry_id for r in inside} == {g["e1"].entry_id}  # type: ignore[attr-defined]
+    assert store.reach(COVERS, date(2025, 3, 1)) == []  # expired on that day
+    assert store.reach(COVERS, date(2022, 3, 14)) == []  # not yet listed
+    objected = g["e1"].model_copy(update={"status": "under_objection"})  # type: ignore[attr-defined]
+    store.upsert_entries([objected])
+    assert store.reach(COVERS, date(2024, 6, 1)) == []
+    assert store.reach(COVERS, date(2024, 6, 1), [objected.entry_id]) == inside  # asked for by id: any status
+
+
+def test_reaching_a_subject_through_its_roles(store: GraphStore) -> None:
+    g = small_graph(store)
+    new, old = g["new"].person_key, g["old"].person_key  # type: ignore[attr-defined]
+    rows = store.reaching("person", new, COVERS, date(2024, 1, 1))
+    assert {(r.entry_id, r.via) for r in rows} == {
+        (g["e1"].entry_id, "named_responsible"),
+        (g["e1"].entry_id, "role"),
+    }  # type: ignore[attr-defined]
+    assert all(r.reached_key == new for r in rows)
+    assert store.reaching("person", old, COVERS, date(2024, 1, 1)) == []  # left before the court's "current"
+    assert store.reaching("person", old, COVERS, date(2021, 1, 1))[0].via == "role"
+    assert [r.via for r in store.reaching("enterprise", g["a"].uscc, COVERS, date(2024, 1, 1))] == ["subject"]  # type: ignore[attr-defined]
+    assert store.reaching("person", "P" + "3" * 32, COVERS, date(2024, 1, 1)) == []
+
+
+def test_get_entries(store: GraphStore) -> None:
+    g = small_graph(store)
+    got = store.get_entries([g["e1"].entry_id, "nope"])  # type: ignore[attr-defined]
+    assert got == {g["e1"].entry_id: g["e1"]}  # type: ignore[attr-defined]

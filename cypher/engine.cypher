@@ -1,0 +1,74 @@
+// Joint punishment reach, done on the server in one statement each. The rules come in as data: $covers
+// is a list of {list_type, role, position, reference}. A covered role reaches its holder when it held on
+// the reference day: the conduct date (or the listing date when none), the listing date, or $as_of.
+
+// name: get_entries
+UNWIND $entry_ids AS id
+MATCH (l:ListEntry {entry_id: id})
+CALL (l) {
+  OPTIONAL MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)
+  WITH n, p ORDER BY n.ordinal
+  RETURN collect(CASE WHEN n IS NULL THEN null ELSE {person_key: p.person_key, name: n.name, role: n.role} END) AS named
+}
+RETURN properties(l) AS props, named
+
+// name: reach
+// Everyone the entries reach: of $entry_ids whatever their status, or of every black entry in force.
+CALL () {
+  MATCH (l:ListEntry) WHERE $entry_ids IS NOT NULL AND l.entry_id IN $entry_ids
+  RETURN l
+  UNION
+  MATCH (l:ListEntry)
+  WHERE $entry_ids IS NULL AND l.kind = 'black' AND l.status = 'active' AND l.listed_on <= $as_of
+    AND (l.expires_on IS NULL OR $as_of < l.expires_on)
+  RETURN l
+}
+MATCH (l)-[:NAMES]->(s)
+CALL (l, s) {
+  RETURN 'subject' AS via, s AS reached, null AS r, null AS role, null AS reference, null AS reference_date
+  UNION
+  MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)
+  RETURN 'named_responsible' AS via, p AS reached, null AS r, n.role AS role, null AS reference,
+         null AS reference_date
+  UNION
+  UNWIND $covers AS c
+  WITH c WHERE c.list_type = l.list_type AND s:Enterprise
+  WITH c, CASE c.reference WHEN 'conduct_date' THEN coalesce(l.conduct_date, l.listed_on)
+                           WHEN 'listing_date' THEN l.listed_on ELSE $as_of END AS day
+  MATCH (s)<-[r]-(h)
+  WHERE type(r) = c.role AND (c.position IS NULL OR r.position = c.position)
+    AND (r.valid_from IS NULL OR r.valid_from <= day) AND (r.valid_to IS NULL OR day < r.valid_to)
+  RETURN 'role' AS via, h AS reached, r, type(r) AS role, c.reference AS reference, day AS reference_date
+}
+RETURN l.entry_id AS entry_id, via, role, reference, reference_date,
+       CASE WHEN reached:Person THEN 'person' ELSE 'enterprise' END AS reached_kind,
+       coalesce(reached.person_key, reached.uscc) AS reached_key,
+       r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from, r.valid_to AS valid_to
+
+// name: reaching
+// The entries that reach one subject: naming it, naming it as responsible, or through a covered role
+// it held in a listed enterprise on the reference day.
+CALL () {
+  OPTIONAL MATCH (p:Person {person_key: $key}) WHERE $kind = 'person'
+  OPTIONAL MATCH (o:Enterprise {uscc: $key}) WHERE $kind = 'enterprise'
+  RETURN coalesce(p, o) AS subject
+}
+WITH subject WHERE subject IS NOT NULL
+CALL (subject) {
+  MATCH (l:ListEntry)-[:NAMES]->(subject)
+  RETURN l, 'subject' AS via, null AS r, null AS role, null AS reference, null AS reference_date
+  UNION
+  MATCH (l:ListEntry)-[n:NAMED_RESPONSIBLE]->(subject)
+  RETURN l, 'named_responsible' AS via, null AS r, n.role AS role, null AS reference, null AS reference_date
+  UNION
+  MATCH (subject)-[r]->(e:Enterprise)<-[:NAMES]-(l:ListEntry)
+  WHERE r.role_id IS NOT NULL
+  UNWIND $covers AS c
+  WITH l, r, c WHERE c.list_type = l.list_type AND c.role = type(r) AND (c.position IS NULL OR r.position = c.position)
+  WITH l, r, c, CASE c.reference WHEN 'conduct_date' THEN coalesce(l.conduct_date, l.listed_on)
+                                 WHEN 'listing_date' THEN l.listed_on ELSE $as_of END AS day
+  WHERE (r.valid_from IS NULL OR r.valid_from <= day) AND (r.valid_to IS NULL OR day < r.valid_to)
+  RETURN l, 'role' AS via, r, type(r) AS role, c.reference AS reference, day AS reference_date
+}
+RETURN l.entry_id AS entry_id, via, role, reference, reference_date, $kind AS reached_kind, $key AS reached_key,
+       r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from, r.valid_to AS valid_to

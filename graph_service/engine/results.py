@@ -1,0 +1,127 @@
+"""What the engine answers with: every restriction carries its entry, its rule and its path of roles."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+EntryState = Literal[
+    "in_force",
+    "suspended",  # an objection is being verified: measures wait (DOMAIN.md §7)
+    "not_yet_listed",
+    "expired",
+    "repaired",
+    "revoked",
+    "removed_from_source",
+    "archived",
+]
+
+
+class SubjectRef(BaseModel):
+    kind: Literal["person", "enterprise"]
+    key: str
+    name: str = ""
+    id_masked: str | None = None
+
+
+class EntrySummary(BaseModel):
+    entry_id: str
+    list_type: str
+    list_name: str
+    domain: str
+    kind: str
+    authority: str
+    decision_number: str
+    subject: SubjectRef
+    conduct: str
+    conduct_date: date | None
+    listed_on: date
+    expires_on: date | None
+    status: str
+    state: EntryState  # the status as it stands on the day asked about
+
+
+class PathNode(BaseModel):
+    kind: Literal["entry", "person", "enterprise"]
+    key: str
+    name: str = ""
+
+
+class PathEdge(BaseModel):
+    type: str  # NAMES, NAMED_RESPONSIBLE or a role type
+    source: str
+    target: str
+    position: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class ReachPath(BaseModel):
+    nodes: list[PathNode]
+    edges: list[PathEdge]
+
+
+class MeasureRef(BaseModel):
+    code: str
+    name_zh: str
+    category: str
+    mandatory: bool
+    legal_basis: str
+
+
+class Rule(BaseModel):
+    """Why the entry reaches this subject: the list type, and for a role the cover and its day."""
+
+    list_type: str
+    via: Literal["subject", "named_responsible", "role"]
+    role: str | None = None
+    position: str | None = None
+    reference: str | None = None
+    reference_date: date | None = None
+
+
+class Reason(BaseModel):
+    entry: EntrySummary
+    rule: Rule
+    path: ReachPath
+    measures: list[MeasureRef]
+
+
+class CheckResult(BaseModel):
+    subject: SubjectRef
+    as_of: date
+    action: str | None
+    measure: str | None
+    restricted: bool
+    measures: list[MeasureRef]  # the measures in force against the subject for this action
+    reasons: list[Reason]  # entries in force that restrict, each with its path
+    suspended: list[Reason]  # entries whose measures wait on an objection
+    not_counting: list[Reason]  # entries that reach the subject but no longer count (history)
+    eligible: bool | None = None  # green channel only (red list, DOMAIN.md §8)
+    eligibility_basis: str | None = None
+
+
+class Affected(BaseModel):
+    subject: SubjectRef
+    reasons: list[Reason]
+    measures: list[MeasureRef]
+
+
+class AffectedResult(BaseModel):
+    as_of: date
+    entries: list[EntrySummary]
+    affected: list[Affected]
+
+
+class MultiListed(BaseModel):
+    subject: SubjectRef
+    domains: list[str]
+    reasons: list[Reason]
+
+
+class MultiListResult(BaseModel):
+    as_of: date
+    min_domains: int
+    subjects: list[MultiListed]
