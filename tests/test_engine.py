@@ -140,7 +140,7 @@ def test_green_channel(engine: tuple[Engine, Answers]) -> None:
 
 def test_unknown_action_names_the_field(engine: tuple[Engine, Answers]) -> None:
     eng, answers = engine
-    with pytest.raises(EngineError, match="^action: unknown action 'fly_to_moon'"):
+    with pytest.raises(EngineError, match=r"^action: unknown action 'fly_to_moon'"):
         eng.check("enterprise", str(answers.cases["finance_head"]["uscc"]), DAY, action="fly_to_moon")
-    with pytest.raises(EngineError, match="^measure:"):
+    with pytest.raises(EngineError, match=r"^measure:"):
         eng.check("enterprise", str(answers.cases["finance_head"]["uscc"]), DAY, measure="nope")
