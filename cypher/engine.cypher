@@ -72,3 +72,38 @@ CALL (subject) {
 }
 RETURN l.entry_id AS entry_id, via, role, reference, reference_date, $kind AS reached_kind, $key AS reached_key,
        r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from, r.valid_to AS valid_to
+
+// name: lock_entry
+// Takes the entry's write lock in the transaction that will change it, and reads its status.
+OPTIONAL MATCH (l:ListEntry {entry_id: $entry_id})
+CALL (l) {
+  WITH l WHERE l IS NOT NULL
+  REMOVE l._lock
+}
+RETURN l.status AS status
+
+// name: append_event
+MATCH (l:ListEntry {entry_id: $entry_id})
+OPTIONAL MATCH (l)-[:HAS_EVENT]->(previous:EntryEvent)
+WITH l, count(previous) AS n
+CREATE (l)-[:HAS_EVENT]->(e:EntryEvent)
+SET e = $event, e.seq = n + 1
+
+// name: events_of_entry
+MATCH (:ListEntry {entry_id: $entry_id})-[:HAS_EVENT]->(e:EntryEvent)
+RETURN properties(e) AS props
+ORDER BY e.seq
+
+// name: append_feedback
+MATCH (l:ListEntry {entry_id: $entry_id})
+OPTIONAL MATCH (l)-[:HAS_FEEDBACK]->(previous:Feedback)
+WITH l, count(previous) AS n
+CREATE (l)-[:HAS_FEEDBACK]->(f:Feedback)
+SET f = $feedback, f.seq = n + 1
+RETURN count(f) AS written
+
+// name: feedback
+MATCH (l:ListEntry)-[:HAS_FEEDBACK]->(f:Feedback)
+WHERE $entry_id IS NULL OR l.entry_id = $entry_id
+RETURN properties(f) AS props
+ORDER BY l.entry_id, f.seq

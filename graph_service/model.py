@@ -250,6 +250,62 @@ class ListEntry(_Record):
         )
 
 
+EventName = Literal[
+    "initiated",
+    "pushed",
+    "feedback",
+    "objection_filed",
+    "objection_upheld",
+    "objection_corrected",
+    "objection_revoked",
+    "repair_applied",
+    "repaired",
+    "revoked",
+    "removed_from_source",
+    "archived",
+]
+RepairMethod = Literal[
+    "credit_commitment", "rectification", "credit_check", "training", "credit_report", "public_welfare"
+]
+FeedbackOutcome = Literal["applied", "not_applicable", "not_applied"]
+
+
+class EntryEvent(BaseModel):
+    """One step in a listing's life (DOMAIN.md §7): who did what, when, and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str = Field(min_length=1, max_length=128)
+    event: EventName
+    on: date
+    actor: str = Field(min_length=1, max_length=200)  # department or official
+    reason: str = Field(default="", max_length=2000)
+    method: RepairMethod | None = None  # repairs only
+    departments: tuple[str, ...] = ()  # pushed: the implementing departments informed
+    status_before: EntryStatus | None = None
+    status_after: EntryStatus | None = None
+    recorded_at: datetime | None = None
+
+
+class Feedback(BaseModel):
+    """An implementing department's report on one measure for one entry (执行反馈)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entry_id: str = Field(min_length=1, max_length=128)
+    department: str = Field(min_length=1, max_length=200)
+    measure: str = Field(min_length=1, max_length=100)
+    outcome: FeedbackOutcome
+    reason: str = Field(default="", max_length=2000)
+    on: date
+
+    @model_validator(mode="after")
+    def _reason_when_not_applied(self) -> Feedback:
+        if self.outcome == "not_applied" and not self.reason.strip():
+            raise ValueError("reason: say why the measure was not applied")
+        return self
+
+
 class Measure(BaseModel):
     """A punishment or incentive measure (惩戒措施) from the measures list, which is data."""
 

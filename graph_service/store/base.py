@@ -13,7 +13,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
+from graph_service.model import (
+    Enterprise,
+    EntryEvent,
+    EntryStatus,
+    Feedback,
+    ListEntry,
+    NodeKind,
+    Person,
+    Role,
+    RoleType,
+)
 
 EdgeType = Literal[
     "LEGAL_REPRESENTATIVE_OF",
@@ -45,6 +55,10 @@ class MissingReferenceError(StoreError):
         shown = ", ".join(f"{kind} {key}" for kind, key in self.missing[:5])
         more = f" and {len(self.missing) - 5} more" if len(self.missing) > 5 else ""
         super().__init__(f"unknown {shown}{more}: load them before what refers to them")
+
+
+class ConflictError(StoreError):
+    """The record changed since it was read (or exists already); nothing was written."""
 
 
 class WriteResult(BaseModel):
@@ -218,6 +232,24 @@ class GraphStore(abc.ABC):
     def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
         """Create or replace list entries by entry_id with their NAMES and NAMED_RESPONSIBLE edges;
         MissingReferenceError if the subject or a named person is unknown."""
+
+    @abc.abstractmethod
+    def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
+        """Write the entry as the event leaves it and append the event, in one transaction. With
+        expected_status None the entry must be new; otherwise the stored one must have that status.
+        ConflictError if not, MissingReferenceError if its subject or a named person is unknown."""
+
+    @abc.abstractmethod
+    def events_of_entry(self, entry_id: str) -> list[EntryEvent]:
+        """An entry's life, in the order the events were recorded."""
+
+    @abc.abstractmethod
+    def append_feedback(self, feedback: Feedback) -> None:
+        """Record a department's feedback; MissingReferenceError if the entry is unknown."""
+
+    @abc.abstractmethod
+    def feedback(self, entry_id: str | None = None) -> list[Feedback]:
+        """Feedback on one entry, or on all, ordered by entry then in the order recorded."""
 
     # -- reads ------------------------------------------------------------------------------------
 

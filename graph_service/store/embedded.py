@@ -19,8 +19,19 @@ from typing import Literal, TypeVar
 import networkx as nx
 from pydantic import BaseModel
 
-from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
+from graph_service.model import (
+    Enterprise,
+    EntryEvent,
+    EntryStatus,
+    Feedback,
+    ListEntry,
+    NodeKind,
+    Person,
+    Role,
+    RoleType,
+)
 from graph_service.store.base import (
+    ConflictError,
     Cover,
     EntryLink,
     GraphEdge,
@@ -51,6 +62,12 @@ CREATE TABLE IF NOT EXISTS enterprises (uscc TEXT PRIMARY KEY, data TEXT NOT NUL
 CREATE TABLE IF NOT EXISTS persons (person_key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roles (role_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (entry_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, data TEXT NOT NULL
+);
 """
 SCHEMA_VERSION = "1"
 
@@ -93,13 +110,16 @@ class EmbeddedStore(GraphStore):
         self._roles: dict[str, Role] = {}
         self._role_counts: Counter[str] = Counter()
         self._by_name: defaultdict[str, set[str]] = defaultdict(set)
+        self._events: defaultdict[str, list[EntryEvent]] = defaultdict(list)
+        self._feedback: defaultdict[str, list[Feedback]] = defaultdict(list)
         self._rebuild()
 
     # -- start-up -----------------------------------------------------------------------------------
 
-    def _rows(self, table: str, model: type[M]) -> Iterable[M]:
+    def _rows(self, table: str, model: type[M], in_order: bool = False) -> Iterable[M]:
         # Table names come from this module's own constants, never from input.
-        cursor = self._db.execute(f"SELECT data FROM {table}")
+        order = " ORDER BY seq" if in_order else ""
+        cursor = self._db.execute(f"SELECT data FROM {table}{order}")
         while chunk := cursor.fetchmany(10_000):
             for (data,) in chunk:
                 yield model.model_validate_json(data)
@@ -113,6 +133,10 @@ class EmbeddedStore(GraphStore):
             self._put_role(r)
         for entry in self._rows("entries", ListEntry):
             self._put_entry(entry)
+        for event in self._rows("events", EntryEvent, in_order=True):
+            self._events[event.entry_id].append(event)
+        for fb in self._rows("feedback", Feedback, in_order=True):
+            self._feedback[fb.entry_id].append(fb)
 
     # -- in-memory mutation (only after a commit) ---------------------------------------------------
 
@@ -232,6 +256,52 @@ class EmbeddedStore(GraphStore):
         return self._write(
             "entries", rows, lambda e: e.entry_id, self._entries, self._put_entry, self._missing_entry_ends
         )
+
+    def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
+        with self._lock:
+            old = self._entries.get(entry.entry_id)
+            if expected_status is None and old is not None:
+                raise ConflictError(f"entry {entry.entry_id} exists already")
+            if expected_status is not None and (old is None or old.status != expected_status):
+                found = "no such entry" if old is None else f"its status is {old.status}"
+                raise ConflictError(f"entry {entry.entry_id} was expected {expected_status}, but {found}")
+            if missing := self._missing_entry_ends([entry]):
+                raise MissingReferenceError(missing)
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO entries VALUES (?, ?)", (entry.entry_id, entry.model_dump_json())
+                )
+                self._db.execute(
+                    "INSERT INTO events (entry_id, data) VALUES (?, ?)",
+                    (entry.entry_id, event.model_dump_json()),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._put_entry(entry)
+            self._events[entry.entry_id].append(event)
+
+    def events_of_entry(self, entry_id: str) -> list[EntryEvent]:
+        with self._lock:
+            return list(self._events.get(entry_id, ()))
+
+    def append_feedback(self, feedback: Feedback) -> None:
+        with self._lock:
+            if feedback.entry_id not in self._entries:
+                raise MissingReferenceError([("entry", feedback.entry_id)])
+            self._db.execute(
+                "INSERT INTO feedback (entry_id, data) VALUES (?, ?)",
+                (feedback.entry_id, feedback.model_dump_json()),
+            )
+            self._feedback[feedback.entry_id].append(feedback)
+
+    def feedback(self, entry_id: str | None = None) -> list[Feedback]:
+        with self._lock:
+            if entry_id is not None:
+                return list(self._feedback.get(entry_id, ()))
+            return [fb for key in sorted(self._feedback) for fb in self._feedback[key]]
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -517,7 +587,7 @@ class EmbeddedStore(GraphStore):
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("enterprises", "persons", "roles", "entries"):
+                for table in ("enterprises", "persons", "roles", "entries", "events", "feedback"):
                     self._db.execute(f"DELETE FROM {table}")
                 self._db.execute("COMMIT")
             except BaseException:
@@ -528,6 +598,8 @@ class EmbeddedStore(GraphStore):
                 held.clear()
             self._role_counts.clear()
             self._by_name.clear()
+            self._events.clear()
+            self._feedback.clear()
 
     def close(self) -> None:
         with self._lock:

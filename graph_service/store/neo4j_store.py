@@ -17,9 +17,20 @@ from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 from pydantic import BaseModel
 
-from graph_service.model import Enterprise, ListEntry, NodeKind, Person, Role, RoleType
+from graph_service.model import (
+    Enterprise,
+    EntryEvent,
+    EntryStatus,
+    Feedback,
+    ListEntry,
+    NodeKind,
+    Person,
+    Role,
+    RoleType,
+)
 from graph_service.settings import Settings
 from graph_service.store.base import (
+    ConflictError,
     Cover,
     EntryLink,
     GraphEdge,
@@ -65,6 +76,13 @@ def _flat(record: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
     props = record.model_dump(exclude=exclude)
     props["fingerprint"] = fingerprint(record)
     return {k: v for k, v in props.items() if v is not None}
+
+
+def _flat_plain(record: BaseModel) -> dict[str, Any]:
+    """Properties of a record kept as it is (events, feedback): no fingerprint, no nulls, lists as lists."""
+    return {
+        k: list(v) if isinstance(v, tuple) else v for k, v in record.model_dump().items() if v is not None
+    }
 
 
 def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -227,12 +245,57 @@ class Neo4jStore(GraphStore):
         for e in unique:
             refs[e.subject_kind].append(e.subject_key)
             refs["person"] += [n.person_key for n in e.named_responsible]
-            named = [
-                {"person_key": n.person_key, "name": n.name, "role": n.role, "ordinal": i}
-                for i, n in enumerate(e.named_responsible)
-            ]
-            payload.append({"props": _flat(e, exclude={"named_responsible"}), "named": named})
+            payload.append(self._entry_payload(e))
         return self._upsert([(self.q.upsert_entries, payload)], refs)
+
+    def _entry_payload(self, e: ListEntry) -> dict[str, Any]:
+        named = [
+            {"person_key": n.person_key, "name": n.name, "role": n.role, "ordinal": i}
+            for i, n in enumerate(e.named_responsible)
+        ]
+        return {"props": _flat(e, exclude={"named_responsible"}), "named": named}
+
+    def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
+        refs: dict[str, list[str]] = {
+            "enterprise": [],
+            "person": [n.person_key for n in entry.named_responsible],
+        }
+        refs[entry.subject_kind].append(entry.subject_key)
+        if missing := self._missing(refs):
+            raise MissingReferenceError(missing)
+
+        def work(tx: ManagedTransaction) -> WriteResult:
+            record = tx.run(self.q.lock_entry, entry_id=entry.entry_id).single()
+            status = record["status"] if record is not None else None
+            if expected_status is None and status is not None:
+                raise ConflictError(f"entry {entry.entry_id} exists already")
+            if expected_status is not None and status != expected_status:
+                found = "no such entry" if status is None else f"its status is {status}"
+                raise ConflictError(f"entry {entry.entry_id} was expected {expected_status}, but {found}")
+            result = self._result(tx.run(self.q.upsert_entries, rows=[self._entry_payload(entry)]).single())
+            tx.run(self.q.append_event, entry_id=entry.entry_id, event=_flat_plain(event)).consume()
+            return result
+
+        self._write_tx(work)
+
+    def events_of_entry(self, entry_id: str) -> list[EntryEvent]:
+        records = self._read(self.q.events_of_entry, entry_id=entry_id)
+        return [EntryEvent.model_validate(_from_props(r["props"], drop=("seq",))) for r in records]
+
+    def append_feedback(self, feedback: Feedback) -> None:
+        def work(tx: ManagedTransaction) -> WriteResult:
+            record = tx.run(
+                self.q.append_feedback, entry_id=feedback.entry_id, feedback=_flat_plain(feedback)
+            ).single()
+            if record is None or record["written"] == 0:
+                raise MissingReferenceError([("entry", feedback.entry_id)])
+            return WriteResult(created=1)
+
+        self._write_tx(work)
+
+    def feedback(self, entry_id: str | None = None) -> list[Feedback]:
+        records = self._read(self.q.feedback, entry_id=entry_id)
+        return [Feedback.model_validate(_from_props(r["props"], drop=("seq",))) for r in records]
 
     # -- reads ------------------------------------------------------------------------------------
 
