@@ -226,6 +226,8 @@ class ListEntry(_Record):
     listed_on: date
     expires_on: date | None = None
     status: EntryStatus = "active"
+    # The day a newer snapshot of the source no longer had the entry (status removed_from_source).
+    removed_on: date | None = None
     disclosure: Disclosure = "public"
     named_responsible: tuple[NamedResponsible, ...] = ()
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     neo4j_retry_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     batch_size: int = Field(default=10_000, ge=1, le=100_000)
+    # Share of a file's data rows a load may reject and still succeed; above it the load fails (exit 1),
+    # because that many bad rows usually means a wrong file or mapping rather than a few bad records.
+    reject_threshold: float = Field(default=0.05, ge=0, le=1)
     # Key of the keyed hash that turns ID numbers into person keys. When unset, a random key is made
     # once and kept beside the data, so keys stay stable across restarts of one installation.
     hash_key: SecretStr | None = None

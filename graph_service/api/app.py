@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from graph_service import __version__
 from graph_service.api.errors import install_error_handlers
-from graph_service.api.routers import enterprises
+from graph_service.api.routers import checks, enterprises, entries
+from graph_service.engine import Engine
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
 from graph_service.store import GraphStore, open_store
@@ -33,6 +34,8 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         app.state.rules = load_rules(config.rules_path)
         if owned:
             app.state.store = open_store(config)
+        app.state.engine = Engine(app.state.store, app.state.rules)
+        app.state.hash_key = config.person_hash_key()
         try:
             yield
         finally:
@@ -49,6 +52,8 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         app.state.store = store
     install_error_handlers(app)
     app.include_router(enterprises.router)
+    app.include_router(checks.router)
+    app.include_router(entries.router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

@@ -7,10 +7,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph_service.engine import EngineError
+from graph_service.engine.lifecycle import NotFoundError, TransitionError
 from graph_service.identifiers import IdentifierError
-from graph_service.store.base import StoreError
+from graph_service.store.base import ConflictError, MissingReferenceError, StoreError
 
 PROBLEM = "application/problem+json"
 
@@ -39,6 +42,16 @@ def invalid_identifier(field: str, err: IdentifierError) -> InvalidInput:
     return InvalidInput(str(err), errors=[{"field": field, "check": err.check, "reason": str(err)}])
 
 
+def field_error(message: str) -> dict[str, str]:
+    """Engine messages start with the field they are about ("action: unknown action ...")."""
+    field, _, reason = message.partition(": ")
+    return (
+        {"field": field, "reason": reason}
+        if reason and " " not in field
+        else {"field": "request", "reason": message}
+    )
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
@@ -53,6 +66,17 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     return name or "request"
 
 
+def _error(e: Any) -> dict[str, str]:
+    """One validation error as {field, reason}. A model rule's message names its own field
+    ("expires_on: an entry cannot expire before it is listed"), which is nearer than the model's place."""
+    where = _field_name(tuple(e["loc"]))
+    message = str(e["msg"]).removeprefix("Value error, ")
+    field, _, reason = message.partition(": ")
+    if reason and " " not in field and e.get("type") == "value_error":
+        return {"field": f"{where}.{field}" if where != "request" else field, "reason": reason}
+    return {"field": where, "reason": message}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -60,13 +84,37 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
+        errors = [_error(e) for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem(422, "Invalid input", detail, errors=errors)
+
+    @app.exception_handler(ValidationError)
+    async def _model(_: Request, exc: ValidationError) -> JSONResponse:
+        # A record built inside a handler from valid-looking input that breaks a rule of the model.
+        errors = [_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(EngineError)
+    async def _engine(_: Request, exc: EngineError) -> JSONResponse:
+        status, title = 422, "Invalid input"
+        if isinstance(exc, TransitionError):
+            status, title = 409, "Not possible in the entry's current state"
+        elif isinstance(exc, NotFoundError):
+            status, title = 404, "Not found"
+        return problem(status, title, str(exc), errors=[field_error(str(exc))])
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(_: Request, exc: ConflictError) -> JSONResponse:
+        return problem(409, "Conflict", str(exc))
+
+    @app.exception_handler(MissingReferenceError)
+    async def _missing(_: Request, exc: MissingReferenceError) -> JSONResponse:
+        return problem(422, "Unknown reference", str(exc))
 
     @app.exception_handler(StoreError)
     async def _store(_: Request, exc: StoreError) -> JSONResponse:

@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from graph_service.api.deps import get_store
+from graph_service.api.deps import get_engine, get_store
 from graph_service.api.errors import NotFound, invalid_identifier
 from graph_service.api.views import EnterpriseView, ResponsiblePersons, holder_view, role_view
+from graph_service.engine import Engine
+from graph_service.engine.results import AffectedResult
 from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.model import Enterprise, RoleType
 from graph_service.store.base import GraphStore
@@ -62,3 +64,16 @@ def responsible_persons(
     orgs = store.get_enterprises([r.holder_key for r in roles if r.holder_kind == "enterprise"])
     views = [role_view(r, holder_view(r, persons.get(r.holder_key), orgs.get(r.holder_key))) for r in roles]
     return ResponsiblePersons(uscc=enterprise.uscc, name=enterprise.name, as_of=day, roles=views)
+
+
+@router.get("/{uscc}/affected", response_model=AffectedResult, responses=ERRORS)
+def affected(
+    uscc: UsccPath,
+    as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    store: GraphStore = Depends(get_store),
+    engine: Engine = Depends(get_engine),
+) -> AffectedResult:
+    """Who must also be restricted because of the enterprise's black entries in force: its people and
+    owners the rules reach, with measures and paths."""
+    enterprise = _enterprise(store, uscc)
+    return engine.affected_by_enterprise(enterprise.uscc, as_of or date.today())

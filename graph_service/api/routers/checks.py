@@ -1,0 +1,87 @@
+"""Checks before an approval, a bid, a subsidy or a ticket (应查必查): restricted or not, and why."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from graph_service.api.deps import get_engine, get_hash_key, get_store
+from graph_service.api.subjects import SubjectIn, resolve
+from graph_service.engine import Engine
+from graph_service.engine.results import CheckResult, MultiListResult
+from graph_service.store.base import GraphStore
+
+router = APIRouter(tags=["joint punishment"])
+ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown subject"},
+    422: {"description": "Malformed identifier, unknown action or measure, or bad field"},
+}
+MAX_BATCH = 10_000
+
+
+class CheckIn(BaseModel):
+    subject: SubjectIn
+    action: str | None = Field(
+        default=None, max_length=100, description="e.g. public_bidding, air_ticket, green_channel"
+    )
+    measure: str | None = Field(
+        default=None, max_length=100, description="a measure code instead of an action"
+    )
+    as_of: date | None = Field(default=None, description="Day of the check; today if absent")
+
+
+class BatchCheckIn(BaseModel):
+    subjects: list[SubjectIn] = Field(min_length=1, max_length=MAX_BATCH)
+    action: str | None = Field(default=None, max_length=100)
+    measure: str | None = Field(default=None, max_length=100)
+    as_of: date | None = None
+
+
+class BatchCheckOut(BaseModel):
+    as_of: date
+    restricted: int
+    results: list[CheckResult]
+
+
+@router.post("/v1/checks", response_model=CheckResult, responses=ERRORS)
+def check(
+    body: CheckIn,
+    store: GraphStore = Depends(get_store),
+    engine: Engine = Depends(get_engine),
+    secret: str = Depends(get_hash_key),
+) -> CheckResult:
+    """May this subject do this? Restricted or not, the measures in force, and for each reason the entry,
+    the rule and the path of roles with dates; entries under objection and those that stopped counting
+    are listed apart."""
+    kind, key = resolve(body.subject, store, secret)
+    return engine.check(kind, key, body.as_of or date.today(), action=body.action, measure=body.measure)
+
+
+@router.post("/v1/checks/batch", response_model=BatchCheckOut, responses=ERRORS)
+def check_batch(
+    body: BatchCheckIn,
+    store: GraphStore = Depends(get_store),
+    engine: Engine = Depends(get_engine),
+    secret: str = Depends(get_hash_key),
+) -> BatchCheckOut:
+    """The same check for up to 10,000 subjects in one call; an unknown subject fails the call with its
+    position in the list."""
+    day = body.as_of or date.today()
+    refs = [resolve(s, store, secret, field=f"subjects[{i}]") for i, s in enumerate(body.subjects)]
+    results = [engine.check(kind, key, day, action=body.action, measure=body.measure) for kind, key in refs]
+    return BatchCheckOut(as_of=day, restricted=sum(r.restricted for r in results), results=results)
+
+
+@router.get("/v1/multi-list", response_model=MultiListResult, responses=ERRORS)
+def multi_list(
+    min_domains: Annotated[int, Query(ge=1, le=20, description="At least this many domains")] = 2,
+    as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many subjects")] = 1000,
+    engine: Engine = Depends(get_engine),
+) -> MultiListResult:
+    """Enterprises and persons whose black entries in force, direct or reaching them through a role,
+    span at least `min_domains` domains, most domains first, with the entries and paths."""
+    return engine.multi_list(as_of or date.today(), min_domains=min_domains, limit=limit)

@@ -1,0 +1,142 @@
+"""List entries: initiate, follow through their life, and see whom they reach."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from graph_service.api.deps import get_engine, get_rules, get_store
+from graph_service.api.errors import NotFound
+from graph_service.engine import Engine
+from graph_service.engine.lifecycle import (
+    FeedbackStats,
+    feedback_stats,
+    initiate,
+    record_feedback,
+    transition,
+)
+from graph_service.engine.results import AffectedResult
+from graph_service.model import EntryEvent, EventName, Feedback, FeedbackOutcome, ListEntry, RepairMethod
+from graph_service.rules import RuleSet
+from graph_service.store.base import GraphStore
+
+router = APIRouter(tags=["list entries"])
+ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown entry"},
+    409: {"description": "Not possible in the entry's current state"},
+    422: {"description": "Bad field"},
+}
+EntryId = Annotated[str, Path(min_length=1, max_length=128, description="entry_id")]
+
+
+class EntryOut(BaseModel):
+    entry: ListEntry
+    events: list[EntryEvent]
+
+
+class InitiateIn(BaseModel):
+    entry: ListEntry
+    actor: str = Field(min_length=1, max_length=200, description="initiating department")
+    on: date | None = None
+    pushed_to: list[str] = Field(default_factory=list, max_length=200, description="implementing departments")
+
+
+class EventIn(BaseModel):
+    event: EventName
+    actor: str = Field(min_length=1, max_length=200)
+    on: date | None = None
+    reason: str = Field(default="", max_length=2000)
+    method: RepairMethod | None = None
+    departments: list[str] = Field(default_factory=list, max_length=200)
+    corrections: dict[str, Any] | None = Field(
+        default=None, description="objection_corrected: new values of conduct, conduct_date, expires_on …"
+    )
+
+
+class FeedbackIn(BaseModel):
+    department: str = Field(min_length=1, max_length=200)
+    measure: str = Field(min_length=1, max_length=100)
+    outcome: FeedbackOutcome
+    reason: str = Field(default="", max_length=2000)
+    on: date | None = None
+
+
+def _entry_out(store: GraphStore, entry_id: str) -> EntryOut:
+    entry = store.get_entry(entry_id)
+    if entry is None:
+        raise NotFound(f"no entry {entry_id}")
+    return EntryOut(entry=entry, events=store.events_of_entry(entry_id))
+
+
+@router.post("/v1/entries", response_model=EntryOut, status_code=201, responses=ERRORS)
+def initiate_entry(body: InitiateIn, store: GraphStore = Depends(get_store)) -> EntryOut:
+    """Initiate a listing and push it to the implementing departments (发起, 推送)."""
+    initiate(store, body.entry, body.actor, body.on or date.today(), tuple(body.pushed_to))
+    return _entry_out(store, body.entry.entry_id)
+
+
+@router.get("/v1/entries/{entry_id}", response_model=EntryOut, responses=ERRORS)
+def get_entry(entry_id: EntryId, store: GraphStore = Depends(get_store)) -> EntryOut:
+    """An entry and its life so far."""
+    return _entry_out(store, entry_id)
+
+
+@router.post("/v1/entries/{entry_id}/events", response_model=EntryOut, responses=ERRORS)
+def add_event(entry_id: EntryId, body: EventIn, store: GraphStore = Depends(get_store)) -> EntryOut:
+    """Objection, its resolution, repair, revocation, removal by the source, archiving; a transition the
+    entry's status does not allow answers 409."""
+    transition(
+        store,
+        entry_id,
+        body.event,
+        body.actor,
+        body.on or date.today(),
+        reason=body.reason,
+        method=body.method,
+        departments=tuple(body.departments),
+        corrections=body.corrections,
+    )
+    return _entry_out(store, entry_id)
+
+
+@router.get("/v1/entries/{entry_id}/affected", response_model=AffectedResult, responses=ERRORS)
+def affected(
+    entry_id: EntryId,
+    as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    store: GraphStore = Depends(get_store),
+    engine: Engine = Depends(get_engine),
+) -> AffectedResult:
+    """Who must also be restricted: every person and organisation the entry reaches, with role,
+    measures and path."""
+    if store.get_entry(entry_id) is None:
+        raise NotFound(f"no entry {entry_id}")
+    return engine.affected([entry_id], as_of or date.today())
+
+
+@router.post("/v1/entries/{entry_id}/feedback", status_code=201, responses=ERRORS)
+def feedback(
+    entry_id: EntryId,
+    body: FeedbackIn,
+    store: GraphStore = Depends(get_store),
+    rules: RuleSet = Depends(get_rules),
+) -> dict[str, str]:
+    """An implementing department reports on one measure: applied, not applicable, or not applied and why."""
+    record = Feedback(
+        entry_id=entry_id,
+        department=body.department,
+        measure=body.measure,
+        outcome=body.outcome,
+        reason=body.reason,
+        on=body.on or date.today(),
+    )
+    record_feedback(store, rules, record)
+    return {"status": "recorded"}
+
+
+@router.get("/v1/stats/feedback", response_model=FeedbackStats, tags=["statistics"])
+def stats(store: GraphStore = Depends(get_store)) -> FeedbackStats:
+    """Execution rates of measures by department, measure and list type (成效统计)."""
+    return feedback_stats(store)
