@@ -144,3 +144,16 @@ def test_unknown_action_names_the_field(engine: tuple[Engine, Answers]) -> None:
         eng.check("enterprise", str(answers.cases["finance_head"]["uscc"]), DAY, action="fly_to_moon")
     with pytest.raises(EngineError, match=r"^measure:"):
         eng.check("enterprise", str(answers.cases["finance_head"]["uscc"]), DAY, measure="nope")
+
+
+def test_associated_risk_is_kept_apart_from_restrictions(engine: tuple[Engine, Answers]) -> None:
+    eng, answers = engine
+    case = answers.cases["multi_listed_via_organisations"]
+    x, y = case["enterprises"]  # type: ignore[misc]
+    court_entry, safety_entry = case["entry_ids"]  # type: ignore[misc]
+    result = eng.check("enterprise", x, DAY, action="public_bidding")
+    assert [r.entry.entry_id for r in result.reasons] == [court_entry]
+    near = {a.entry.entry_id: a for a in result.associated_risk}
+    assert safety_entry in near and near[safety_entry].distance == 3
+    assert near[safety_entry].entry.subject.key == y
+    assert court_entry not in near  # a restriction is never repeated as associated risk

@@ -14,6 +14,7 @@ from typing import Literal
 from graph_service.engine.results import (
     Affected,
     AffectedResult,
+    AssociatedRisk,
     CheckResult,
     EntryState,
     EntrySummary,
@@ -33,6 +34,10 @@ from graph_service.rules import MeasureRule, RuleSet
 from graph_service.store.base import Cover, GraphStore, ReachRow
 
 GREEN_CHANNEL = "green_channel"
+# Associated risk looks three hops out (person -> company -> entry, or company <- owner -> company -> entry)
+# and at most this many nodes: enough for an official's attention, cheap enough for every check.
+ASSOCIATED_HOPS = 3
+ASSOCIATED_LIMIT = 300
 CLEAN_YEARS = 3  # no bad record for three consecutive years earns the green channel (DOMAIN.md §8)
 
 
@@ -235,9 +240,32 @@ class Engine:
             suspended=suspended,
             not_counting=history,
         )
+        result.associated_risk = self._associated(kind, key, as_of, {r.entry.entry_id for _, r in reasons})
         if action == GREEN_CHANNEL:
             self._green_channel(result, reasons, as_of)
         return result
+
+    def _associated(
+        self, kind: Literal["person", "enterprise"], key: str, day: date, reaching: set[str]
+    ) -> list[AssociatedRisk]:
+        """Black entries in force within ASSOCIATED_HOPS of the subject that do not reach it."""
+        hood = self.store.neighbourhood(kind, key, hops=ASSOCIATED_HOPS, limit=ASSOCIATED_LIMIT, as_of=day)
+        if hood is None:
+            return []
+        distance = {n.key: n.distance for n in hood.nodes if n.kind == "entry" and n.key not in reaching}
+        entries = self.store.get_entries(distance)
+        near = [e for e in entries.values() if e.kind == "black" and e.in_force_on(day)]
+        names = self._subjects((e.subject_kind, e.subject_key) for e in near)
+        return sorted(
+            (
+                AssociatedRisk(
+                    entry=self._summary(e, names[(e.subject_kind, e.subject_key)], day),
+                    distance=distance[e.entry_id],
+                )
+                for e in near
+            ),
+            key=lambda a: (a.distance, a.entry.entry_id),
+        )
 
     @staticmethod
     def _green_channel(result: CheckResult, reasons: Sequence[tuple[ReachRow, Reason]], day: date) -> None:

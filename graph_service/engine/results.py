@@ -89,6 +89,14 @@ class Reason(BaseModel):
     measures: list[MeasureRef]
 
 
+class AssociatedRisk(BaseModel):
+    """A black entry in force near the subject that does NOT restrict it (another company of its
+    people, a company sharing an owner): information for an official, never a restriction."""
+
+    entry: EntrySummary
+    distance: int  # hops from the subject to the entry over roles, in the graph on the day
+
+
 class CheckResult(BaseModel):
     subject: SubjectRef
     as_of: date
@@ -99,6 +107,7 @@ class CheckResult(BaseModel):
     reasons: list[Reason]  # entries in force that restrict, each with its path
     suspended: list[Reason]  # entries whose measures wait on an objection
     not_counting: list[Reason]  # entries that reach the subject but no longer count (history)
+    associated_risk: list[AssociatedRisk] = []
     eligible: bool | None = None  # green channel only (red list, DOMAIN.md §8)
     eligibility_basis: str | None = None
 
