@@ -16,3 +16,34 @@ RETURN m.value AS value
 // name: set_meta
 MERGE (m:StoreMeta {name: $name})
 SET m.value = $value
+
+// name: all_enterprises
+MATCH (e:Enterprise) RETURN properties(e) AS props ORDER BY e.uscc
+
+// name: all_persons
+MATCH (p:Person) RETURN properties(p) AS props ORDER BY p.person_key
+
+// name: all_roles
+MATCH (h)-[r]->(e:Enterprise)
+WHERE r.role_id IS NOT NULL
+RETURN type(r) AS type, properties(r) AS props, e.uscc AS enterprise,
+       coalesce(h.person_key, h.uscc) AS holder_key,
+       CASE WHEN h:Person THEN 'person' ELSE 'enterprise' END AS holder_kind
+ORDER BY r.role_id
+
+// name: all_entries
+MATCH (l:ListEntry)
+CALL (l) {
+  OPTIONAL MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)
+  WITH n, p ORDER BY n.ordinal
+  RETURN collect(CASE WHEN n IS NULL THEN null ELSE {person_key: p.person_key, name: n.name, role: n.role} END) AS named
+}
+RETURN properties(l) AS props, named ORDER BY l.entry_id
+
+// name: all_events
+MATCH (l:ListEntry)-[:HAS_EVENT]->(e:EntryEvent)
+RETURN properties(e) AS props ORDER BY l.entry_id, e.seq
+
+// name: all_feedback
+MATCH (l:ListEntry)-[:HAS_FEEDBACK]->(f:Feedback)
+RETURN properties(f) AS props ORDER BY l.entry_id, f.seq

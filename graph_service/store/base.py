@@ -7,7 +7,7 @@ orderings are part of the contract and are spelled out on each method.
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from typing import Literal
 
@@ -25,6 +25,7 @@ from graph_service.model import (
     RoleType,
 )
 
+RecordKind = Literal["enterprises", "persons", "roles", "entries", "events", "feedback"]
 EdgeType = Literal[
     "LEGAL_REPRESENTATIVE_OF",
     "PRINCIPAL_OF",
@@ -334,6 +335,12 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Node counts by kind and role-edge counts by type (every key present, zero included)."""
+
+    @abc.abstractmethod
+    def iter_records(self, kind: RecordKind) -> Iterator[BaseModel]:
+        """Every record of a kind, streamed in key order (enterprises by uscc, persons by person_key,
+        roles by role_id, entries by entry_id, events and feedback by entry then order recorded), so a
+        whole graph can be exported in constant memory."""
 
     @abc.abstractmethod
     def get_meta(self, name: str) -> str | None:

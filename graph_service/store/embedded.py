@@ -11,7 +11,7 @@ import fcntl
 import sqlite3
 import threading
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -40,6 +40,7 @@ from graph_service.store.base import (
     MissingReferenceError,
     Neighbourhood,
     ReachRow,
+    RecordKind,
     StoreError,
     WriteResult,
     cap_neighbourhood,
@@ -573,6 +574,35 @@ class EmbeddedStore(GraphStore):
             )
             counts.update(self._role_counts)
             return counts
+
+    def iter_records(self, kind: RecordKind) -> Iterator[BaseModel]:
+        # Keys are taken under the lock and records looked up as they go, so a long export neither
+        # copies the graph nor holds the lock; a record deleted meanwhile is skipped.
+        if kind in ("events", "feedback"):
+            history: dict[str, list[EntryEvent]] | dict[str, list[Feedback]]
+            history = self._events if kind == "events" else self._feedback
+            with self._lock:
+                entry_ids = sorted(history)
+            for entry_id in entry_ids:
+                with self._lock:
+                    batch: list[BaseModel] = list(history.get(entry_id, ()))
+                yield from batch
+            return
+        records: dict[str, Enterprise] | dict[str, Person] | dict[str, Role] | dict[str, ListEntry]
+        if kind == "enterprises":
+            records = self._enterprises
+        elif kind == "persons":
+            records = self._persons
+        elif kind == "roles":
+            records = self._roles
+        else:
+            records = self._entries
+        with self._lock:
+            keys = sorted(records)
+        for key in keys:
+            record = records.get(key)
+            if record is not None:
+                yield record
 
     def get_meta(self, name: str) -> str | None:
         with self._lock:

@@ -39,6 +39,7 @@ from graph_service.store.base import (
     MissingReferenceError,
     Neighbourhood,
     ReachRow,
+    RecordKind,
     StoreError,
     WriteResult,
     cap_neighbourhood,
@@ -166,6 +167,29 @@ class Neo4jStore(GraphStore):
     def server_version(self) -> str:
         record = self._read(self.q.server_version)[0]
         return f"{record['name']} {record['version']} {record['edition']}"
+
+    def iter_records(self, kind: RecordKind) -> Iterator[BaseModel]:
+        # One auto-commit query whose records are pulled as they are consumed: constant memory here.
+        query = getattr(self.q, f"all_{kind}")
+        try:
+            with self._session() as session:
+                for record in session.run(query):
+                    yield self._record_of(kind, record)
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"Neo4j read failed: {exc}") from exc
+
+    def _record_of(self, kind: RecordKind, record: neo4j.Record) -> BaseModel:
+        if kind == "enterprises":
+            return Enterprise.model_validate(_from_props(record["props"]))
+        if kind == "persons":
+            return Person.model_validate(_from_props(record["props"]))
+        if kind == "roles":
+            return self._role(record)
+        if kind == "entries":
+            return self._entry(record["props"], record["named"])
+        if kind == "events":
+            return EntryEvent.model_validate(_from_props(record["props"], drop=("seq",)))
+        return Feedback.model_validate(_from_props(record["props"], drop=("seq",)))
 
     def get_meta(self, name: str) -> str | None:
         records = self._read(self.q.get_meta, name=name)

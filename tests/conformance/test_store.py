@@ -310,3 +310,17 @@ def test_get_entries(store: GraphStore) -> None:
     g = small_graph(store)
     got = store.get_entries([g["e1"].entry_id, "nope"])  # type: ignore[attr-defined]
     assert got == {g["e1"].entry_id: g["e1"]}  # type: ignore[attr-defined]
+
+
+def test_iter_records_streams_everything_in_key_order(store: GraphStore) -> None:
+    g = small_graph(store)
+    enterprises = list(store.iter_records("enterprises"))
+    assert [e.uscc for e in enterprises] == sorted(e.uscc for e in (g["a"], g["b"], g["parent"]))  # type: ignore[attr-defined]
+    assert enterprises[0] == store.get_enterprise(enterprises[0].uscc)  # type: ignore[attr-defined]
+    persons = list(store.iter_records("persons"))
+    assert len(persons) == 4 and [p.person_key for p in persons] == sorted(p.person_key for p in persons)  # type: ignore[attr-defined]
+    roles = list(store.iter_records("roles"))
+    assert len(roles) == 7 and [r.role_id for r in roles] == sorted(r.role_id for r in roles)  # type: ignore[attr-defined]
+    assert set(roles) == {r for e in (g["a"], g["b"], g["parent"]) for r in store.roles_of_enterprise(e.uscc)}  # type: ignore[attr-defined]
+    assert list(store.iter_records("entries")) == [g["e1"]]
+    assert list(store.iter_records("events")) == [] and list(store.iter_records("feedback")) == []
