@@ -26,6 +26,19 @@ WITH l, n, p ORDER BY n.ordinal
 RETURN properties(l) AS props,
        collect(CASE WHEN n IS NULL THEN null ELSE {person_key: p.person_key, name: n.name, role: n.role} END) AS named
 
+// name: search_names
+// Names containing $needle (both in search form), shortest first; the total and one page.
+CALL () {
+  MATCH (e:Enterprise) WHERE 'enterprise' IN $kinds AND e.name_norm CONTAINS $needle
+  RETURN 'enterprise' AS kind, e.uscc AS key, e.name AS name
+  UNION ALL
+  MATCH (p:Person) WHERE 'person' IN $kinds AND p.name_norm CONTAINS $needle
+  RETURN 'person' AS kind, p.person_key AS key, p.name AS name
+}
+WITH kind, key, name ORDER BY size(name), name, key, kind
+WITH collect({kind: kind, key: key, name: name}) AS found
+RETURN size(found) AS total, found[$offset..($offset + $limit)] AS hits
+
 // name: persons_named
 MATCH (p:Person {name: $name})
 RETURN properties(p) AS props

@@ -23,3 +23,9 @@ CREATE INDEX entry_list IF NOT EXISTS FOR (l:ListEntry) ON (l.list_type)
 
 // name: constraint_store_meta_name
 CREATE CONSTRAINT store_meta_name IF NOT EXISTS FOR (m:StoreMeta) REQUIRE m.name IS UNIQUE
+
+// name: index_enterprise_search
+CREATE TEXT INDEX enterprise_search IF NOT EXISTS FOR (e:Enterprise) ON (e.name_norm)
+
+// name: index_person_search
+CREATE TEXT INDEX person_search IF NOT EXISTS FOR (p:Person) ON (p.name_norm)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from graph_service.identifiers import normalize_name
 from graph_service.model import (
     Enterprise,
     EntryEvent,
@@ -163,6 +164,19 @@ def reference_day(entry: ListEntry, reference: str, as_of: date) -> date:
     return as_of
 
 
+class SearchHit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["enterprise", "person"]
+    key: str
+    name: str
+
+
+def search_form(text: str) -> str:
+    """Names are compared in one form: full-width to half-width, brackets alike, no blanks, lower case."""
+    return normalize_name(text).replace(" ", "").lower()
+
+
 class EntryLink(BaseModel):
     """An entry and how it names a subject: as the listed subject or as a named responsible person."""
 
@@ -273,6 +287,13 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def get_entry(self, entry_id: str) -> ListEntry | None:
         """The list entry with this id, or None."""
+
+    @abc.abstractmethod
+    def search_names(
+        self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int
+    ) -> tuple[int, list[SearchHit]]:
+        """Enterprises and persons whose name contains the text (both in search_form): the total and one
+        page, ordered by name length, name, key (shortest, i.e. closest, first)."""
 
     @abc.abstractmethod
     def persons_named(self, name: str) -> list[Person]:

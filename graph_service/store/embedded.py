@@ -41,6 +41,7 @@ from graph_service.store.base import (
     Neighbourhood,
     ReachRow,
     RecordKind,
+    SearchHit,
     StoreError,
     WriteResult,
     cap_neighbourhood,
@@ -49,6 +50,7 @@ from graph_service.store.base import (
     named_responsible_edge_id,
     names_edge_id,
     reference_day,
+    search_form,
     sort_entry_links,
     sort_reach,
     sort_roles,
@@ -111,6 +113,7 @@ class EmbeddedStore(GraphStore):
         self._roles: dict[str, Role] = {}
         self._role_counts: Counter[str] = Counter()
         self._by_name: defaultdict[str, set[str]] = defaultdict(set)
+        self._search: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, key) -> (search form, name)
         self._events: defaultdict[str, list[EntryEvent]] = defaultdict(list)
         self._feedback: defaultdict[str, list[Feedback]] = defaultdict(list)
         self._rebuild()
@@ -143,6 +146,7 @@ class EmbeddedStore(GraphStore):
 
     def _put_enterprise(self, e: Enterprise) -> None:
         self._enterprises[e.uscc] = e
+        self._search[("enterprise", e.uscc)] = (search_form(e.name), e.name)
         self._graph.add_node(("enterprise", e.uscc))
 
     def _put_person(self, p: Person) -> None:
@@ -151,6 +155,7 @@ class EmbeddedStore(GraphStore):
             self._by_name[old.name].discard(p.person_key)
         self._by_name[p.name].add(p.person_key)
         self._persons[p.person_key] = p
+        self._search[("person", p.person_key)] = (search_form(p.name), p.name)
         self._graph.add_node(("person", p.person_key))
 
     def _put_role(self, r: Role) -> None:
@@ -415,6 +420,22 @@ class EmbeddedStore(GraphStore):
                             rows.append(self._role_row(link.entry, cover, role, day))
         return sort_reach(rows)
 
+    def search_names(
+        self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int
+    ) -> tuple[int, list[SearchHit]]:
+        wanted, needle = set(kinds), search_form(text)
+        with self._lock:
+            found = [
+                (len(name), name, key, kind)
+                for (kind, key), (form, name) in self._search.items()
+                if kind in wanted and needle in form
+            ]
+        found.sort()
+        page = [
+            SearchHit(kind=kind, key=key, name=name) for _, name, key, kind in found[offset : offset + limit]
+        ]
+        return len(found), page
+
     def persons_named(self, name: str) -> list[Person]:
         with self._lock:
             return [self._persons[k] for k in sorted(self._by_name.get(name, ()))]
@@ -628,6 +649,7 @@ class EmbeddedStore(GraphStore):
                 held.clear()
             self._role_counts.clear()
             self._by_name.clear()
+            self._search.clear()
             self._events.clear()
             self._feedback.clear()
 

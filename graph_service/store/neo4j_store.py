@@ -40,6 +40,7 @@ from graph_service.store.base import (
     Neighbourhood,
     ReachRow,
     RecordKind,
+    SearchHit,
     StoreError,
     WriteResult,
     cap_neighbourhood,
@@ -47,6 +48,7 @@ from graph_service.store.base import (
     empty_counts,
     named_responsible_edge_id,
     names_edge_id,
+    search_form,
     sort_entry_links,
     sort_reach,
     sort_roles,
@@ -69,7 +71,9 @@ def _native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
-def _from_props(props: dict[str, Any], drop: Collection[str] = ("fingerprint",)) -> dict[str, Any]:
+def _from_props(
+    props: dict[str, Any], drop: Collection[str] = ("fingerprint", "name_norm")
+) -> dict[str, Any]:
     return {k: _native(v) for k, v in props.items() if k not in drop}
 
 
@@ -77,6 +81,13 @@ def _flat(record: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
     props = record.model_dump(exclude=exclude)
     props["fingerprint"] = fingerprint(record)
     return {k: v for k, v in props.items() if v is not None}
+
+
+def _searchable(record: Enterprise | Person) -> dict[str, Any]:
+    """A node's properties plus its name in search form, which the text index serves CONTAINS from."""
+    props = _flat(record)
+    props["name_norm"] = search_form(record.name)
+    return props
 
 
 def _flat_plain(record: BaseModel) -> dict[str, Any]:
@@ -243,11 +254,11 @@ class Neo4jStore(GraphStore):
 
     def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
         unique = _dedupe(rows, lambda e: e.uscc)
-        return self._upsert([(self.q.upsert_enterprises, [_flat(e) for e in unique])], None)
+        return self._upsert([(self.q.upsert_enterprises, [_searchable(e) for e in unique])], None)
 
     def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
         unique = _dedupe(rows, lambda p: p.person_key)
-        return self._upsert([(self.q.upsert_persons, [_flat(p) for p in unique])], None)
+        return self._upsert([(self.q.upsert_persons, [_searchable(p) for p in unique])], None)
 
     def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
         unique = _dedupe(rows, lambda r: r.role_id)
@@ -366,6 +377,21 @@ class Neo4jStore(GraphStore):
     ) -> list[ReachRow]:
         records = self._read(self.q.reaching, kind=kind, key=key, covers=self._covers(covers), as_of=as_of)
         return self._reach_rows(records)
+
+    def search_names(
+        self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int
+    ) -> tuple[int, list[SearchHit]]:
+        records = self._read(
+            self.q.search_names,
+            needle=search_form(text),
+            kinds=sorted(set(kinds)),
+            limit=limit,
+            offset=offset,
+        )
+        if not records:
+            return 0, []
+        record = records[0]
+        return record["total"], [SearchHit(**hit) for hit in record["hits"]]
 
     def persons_named(self, name: str) -> list[Person]:
         records = self._read(self.q.persons_named, name=name)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from graph_service.model import RoleType
-from graph_service.store.base import Cover, GraphStore, MissingReferenceError, ReachRow
+from graph_service.store.base import Cover, GraphStore, MissingReferenceError, ReachRow, SearchHit
 from tests import factories as f
 
 R = RoleType
@@ -324,3 +324,21 @@ def test_iter_records_streams_everything_in_key_order(store: GraphStore) -> None
     assert set(roles) == {r for e in (g["a"], g["b"], g["parent"]) for r in store.roles_of_enterprise(e.uscc)}  # type: ignore[attr-defined]
     assert list(store.iter_records("entries")) == [g["e1"]]
     assert list(store.iter_records("events")) == [] and list(store.iter_records("feedback")) == []
+
+
+def test_search_names_normalised_paged_and_ordered(store: GraphStore) -> None:
+    g = small_graph(store)
+    store.upsert_enterprises(
+        [f.enterprise(20, name="清丰县（测试）控股有限公司"), f.enterprise(21, name="ＡＢＣ 测试")]
+    )
+    total, hits = store.search_names("测试", ["enterprise"], limit=2, offset=0)
+    assert total == 4
+    assert [h.name for h in hits] == ["ＡＢＣ 测试", "清丰县测试1有限公司"]  # shortest first, then by name
+    _, rest = store.search_names("测试", ["enterprise"], limit=10, offset=2)
+    assert [h.name for h in rest] == ["清丰县测试2有限公司", "清丰县（测试）控股有限公司"]
+    assert store.search_names("(测试)控股", ["enterprise"], 10, 0)[0] == 1  # brackets and blanks alike
+    assert store.search_names("abc测试", ["enterprise"], 10, 0)[0] == 1  # full width and case alike
+    people = store.search_names("张建", ["person"], 10, 0)
+    assert people == (1, [SearchHit(kind="person", key=g["old"].person_key, name="张建国")])  # type: ignore[attr-defined]
+    assert store.search_names("张建", ["enterprise"], 10, 0) == (0, [])
+    assert store.search_names("测试", ["enterprise", "person"], 100, 0)[0] == 4

@@ -1,0 +1,195 @@
+"""The one place where responses are filtered: a view of a store as one caller may see it.
+
+Entries whose disclosure class the caller may not see are absent from every answer (and so from every
+check, path and count built on them), and persons come without their full ID number unless the caller
+may see it. The API hands this view, not the store, to its handlers and to the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+from graph_service.identifiers import mask_id_number
+from graph_service.model import (
+    Enterprise,
+    EntryEvent,
+    EntryStatus,
+    Feedback,
+    ListEntry,
+    NodeKind,
+    Person,
+    Role,
+    RoleType,
+)
+from graph_service.store.base import (
+    Cover,
+    EntryLink,
+    GraphStore,
+    Neighbourhood,
+    ReachRow,
+    RecordKind,
+    SearchHit,
+    WriteResult,
+)
+
+
+class VisibleStore(GraphStore):
+    def __init__(self, inner: GraphStore, classes: frozenset[str], id_numbers: bool) -> None:
+        self.inner = inner
+        self.classes = classes
+        self.id_numbers = id_numbers
+        self.backend_name = inner.backend_name
+
+    # -- the two filters ----------------------------------------------------------------------------
+
+    def _person(self, p: Person) -> Person:
+        if self.id_numbers or p.id_number is None:
+            return p
+        return p.model_copy(
+            update={"id_number": None, "id_masked": p.id_masked or mask_id_number(p.id_number)}
+        )
+
+    def _sees(self, e: ListEntry) -> bool:
+        return e.disclosure in self.classes
+
+    def _visible_ids(self, ids: Collection[str]) -> set[str]:
+        return {k for k, e in self.inner.get_entries(ids).items() if self._sees(e)}
+
+    # -- writes pass through (the API lets only administrators write) -------------------------------
+
+    def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
+        return self.inner.upsert_enterprises(rows)
+
+    def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
+        return self.inner.upsert_persons(rows)
+
+    def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
+        return self.inner.upsert_roles(rows)
+
+    def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
+        return self.inner.upsert_entries(rows)
+
+    def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
+        self.inner.apply_event(entry, event, expected_status)
+
+    def append_feedback(self, feedback: Feedback) -> None:
+        self.inner.append_feedback(feedback)
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.inner.set_meta(name, value)
+
+    def clear(self) -> None:
+        self.inner.clear()
+
+    # -- reads, filtered ----------------------------------------------------------------------------
+
+    def get_enterprise(self, uscc: str) -> Enterprise | None:
+        return self.inner.get_enterprise(uscc)
+
+    def get_enterprises(self, usccs: Collection[str]) -> dict[str, Enterprise]:
+        return self.inner.get_enterprises(usccs)
+
+    def get_person(self, person_key: str) -> Person | None:
+        found = self.inner.get_person(person_key)
+        return None if found is None else self._person(found)
+
+    def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
+        return {k: self._person(p) for k, p in self.inner.get_persons(person_keys).items()}
+
+    def search_names(
+        self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int
+    ) -> tuple[int, list[SearchHit]]:
+        return self.inner.search_names(text, kinds, limit, offset)
+
+    def persons_named(self, name: str) -> list[Person]:
+        return [self._person(p) for p in self.inner.persons_named(name)]
+
+    def get_entry(self, entry_id: str) -> ListEntry | None:
+        found = self.inner.get_entry(entry_id)
+        return found if found is not None and self._sees(found) else None
+
+    def get_entries(self, entry_ids: Collection[str]) -> dict[str, ListEntry]:
+        return {k: e for k, e in self.inner.get_entries(entry_ids).items() if self._sees(e)}
+
+    def entries_of_list(self, list_type: str, source: str | None = None) -> list[ListEntry]:
+        return [e for e in self.inner.entries_of_list(list_type, source) if self._sees(e)]
+
+    def entries_of_subject(self, kind: Literal["person", "enterprise"], key: str) -> list[EntryLink]:
+        return [link for link in self.inner.entries_of_subject(kind, key) if self._sees(link.entry)]
+
+    def roles_of_enterprise(
+        self, uscc: str, types: Collection[RoleType] | None = None, as_of: date | None = None
+    ) -> list[Role]:
+        return self.inner.roles_of_enterprise(uscc, types, as_of)
+
+    def roles_of_holder(
+        self,
+        holder_kind: Literal["person", "enterprise"],
+        holder_key: str,
+        types: Collection[RoleType] | None = None,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        return self.inner.roles_of_holder(holder_kind, holder_key, types, as_of)
+
+    def reach(
+        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+    ) -> list[ReachRow]:
+        rows = self.inner.reach(covers, as_of, entry_ids)
+        seen = self._visible_ids({r.entry_id for r in rows})
+        return [r for r in rows if r.entry_id in seen]
+
+    def reaching(
+        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+    ) -> list[ReachRow]:
+        rows = self.inner.reaching(kind, key, covers, as_of)
+        seen = self._visible_ids({r.entry_id for r in rows})
+        return [r for r in rows if r.entry_id in seen]
+
+    def neighbourhood(
+        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+    ) -> Neighbourhood | None:
+        if kind == "entry" and self.get_entry(key) is None:
+            return None
+        hood = self.inner.neighbourhood(kind, key, hops, limit, as_of)
+        if hood is None:
+            return None
+        entries = [n.key for n in hood.nodes if n.kind == "entry"]
+        hidden = set(entries) - self._visible_ids(entries)
+        if not hidden:
+            return hood
+        return Neighbourhood(
+            nodes=[n for n in hood.nodes if not (n.kind == "entry" and n.key in hidden)],
+            edges=[e for e in hood.edges if not (e.source_kind == "entry" and e.source in hidden)],
+            more=hood.more,
+        )
+
+    def events_of_entry(self, entry_id: str) -> list[EntryEvent]:
+        return self.inner.events_of_entry(entry_id) if self.get_entry(entry_id) is not None else []
+
+    def feedback(self, entry_id: str | None = None) -> list[Feedback]:
+        records = self.inner.feedback(entry_id)
+        seen = self._visible_ids({f.entry_id for f in records})
+        return [f for f in records if f.entry_id in seen]
+
+    def iter_records(self, kind: RecordKind) -> Iterator[BaseModel]:
+        for record in self.inner.iter_records(kind):
+            if isinstance(record, Person):
+                yield self._person(record)
+            elif isinstance(record, ListEntry):
+                if self._sees(record):
+                    yield record
+            else:
+                yield record
+
+    def counts(self) -> dict[str, int]:
+        return self.inner.counts()
+
+    def get_meta(self, name: str) -> str | None:
+        return self.inner.get_meta(name)
+
+    def close(self) -> None:
+        """The view owns nothing; the inner store is closed by whoever opened it."""
