@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.exceptions import TyperException
 
+from graph_service.access.cli import audit_app, keys_app
 from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.model import ROLE_NAMES_ZH
 from graph_service.persons import displayed_id
@@ -72,6 +73,10 @@ def _generate(store: GraphStore, settings: Settings, enterprises: int, seed: int
     summary = ", ".join(f"{kind} {r.created} new/{r.updated} updated" for kind, r in results.items())
     err.print(f"loaded: {summary}")
     return answers
+
+
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
@@ -220,7 +225,10 @@ def demo(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # Without standalone mode, click hands back the code of a typer.Exit instead of exiting with it.
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except CliError as exc:
         err.print(f"credit-graph: {exc}", markup=False, highlight=False)
         sys.exit(exc.code)

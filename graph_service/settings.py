@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # once and kept beside the data, so keys stay stable across restarts of one installation.
     hash_key: SecretStr | None = None
 
+    # API keys (hashed) and the audit trail; both default to files in data_dir.
+    keys_path: Path | None = None
+    audit_path: Path | None = None
+    audit_key: SecretStr | None = None
+
     # Joint punishment rules (list types, measures, actions); the shipped defaults when unset.
     rules_path: Path | None = None
 
@@ -54,16 +59,30 @@ class Settings(BaseSettings):
 
     def person_hash_key(self) -> str:
         """The key of the keyed hash from ID numbers to person keys."""
-        if self.hash_key is not None and self.hash_key.get_secret_value():
-            return self.hash_key.get_secret_value()
-        key_file = self.data_dir / "hash.key"
+        return self._secret(self.hash_key, "hash.key")
+
+    def audit_secret(self) -> str:
+        """The key of the audit chain's keyed hashes; kept apart from the log it protects."""
+        return self._secret(self.audit_key, "audit.key")
+
+    def keys_file(self) -> Path:
+        return self.keys_path or self.data_dir / "keys.sqlite3"
+
+    def audit_file(self) -> Path:
+        return self.audit_path or self.data_dir / "audit.sqlite3"
+
+    def _secret(self, given: SecretStr | None, file_name: str) -> str:
+        """The configured secret, else one made once and kept beside the data, so that it stays the
+        same across restarts of one installation."""
+        if given is not None and given.get_secret_value():
+            return given.get_secret_value()
+        key_file = self.data_dir / file_name
         if key_file.exists():
             return key_file.read_text(encoding="ascii").strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32)
         # Written whole to a temporary file, synced, then linked into place: a crash never leaves an empty
-        # key file.
-        # Owner-only permissions: whoever holds the key can test guesses of ID numbers.
+        # key file. Owner-only permissions: whoever holds a key can test guesses or rewrite the chain.
         tmp = key_file.with_suffix(f".tmp{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as out:

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph_service.api.app import create_app
+from graph_service.settings import Settings
 from graph_service.store.base import GraphStore
 from graph_service.synthetic import Answers
 
@@ -16,9 +17,13 @@ FULL_ID = re.compile(r"\d{17}[\dX]")
 
 
 @pytest.fixture(scope="module")
-def client_and_answers(county: tuple[GraphStore, Answers]) -> Iterator[tuple[TestClient, Answers]]:
+def client_and_answers(
+    county: tuple[GraphStore, Answers], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Answers]]:
     store, answers = county
-    with TestClient(create_app(store=store)) as client:
+    settings = Settings(hash_key="test-hash-key", data_dir=tmp_path_factory.mktemp("api-keys"))
+    with TestClient(create_app(store=store, settings=settings)) as client:
+        client.headers["X-API-Key"] = client.app.state.keys.create("admin", "tests")[1]  # type: ignore[attr-defined]
         yield client, answers
 
 
@@ -99,9 +104,13 @@ def test_planted_answers_through_the_api(client_and_answers: tuple[TestClient, A
 def test_no_full_id_number_in_responses(client_and_answers: tuple[TestClient, Answers]) -> None:
     client, answers = client_and_answers
     case = answers.cases["finance_head"]
-    r = client.get(f"/v1/enterprises/{case['uscc']}/responsible-persons", params={"as_of": "2024-01-01"})
+    public = {"X-API-Key": client.app.state.keys.create("public", "a citizen")[1]}  # type: ignore[attr-defined]
+    r = client.get(
+        f"/v1/enterprises/{case['uscc']}/responsible-persons", params={"as_of": "2024-01-01"}, headers=public
+    )
     assert r.status_code == 200
     assert not FULL_ID.search(r.text)
+    assert all(role["holder"]["id_number"] is None for role in r.json()["roles"])
     masked = [role["holder"]["id_masked"] for role in r.json()["roles"]]
     assert masked and all(m and "*" in m for m in masked)
 

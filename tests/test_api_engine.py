@@ -17,6 +17,7 @@ from tests.conftest import SECRET
 
 FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 DAY = "2026-06-30"
+AGENCY: dict[str, str] = {}  # headers of an agency key, made with the client
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +27,9 @@ def api(
     store, answers = county
     settings = Settings(hash_key=SECRET, data_dir=Path(tmp_path_factory.mktemp("api")))  # type: ignore[arg-type]
     with TestClient(create_app(store=store, settings=settings)) as client:
+        keys = client.app.state.keys  # type: ignore[attr-defined]
+        client.headers["X-API-Key"] = keys.create("admin", "tests")[1]
+        AGENCY["X-API-Key"] = keys.create("agency", "清丰县财政局", department="清丰县财政局")[1]
         yield client, store, answers
 
 
@@ -44,7 +48,9 @@ def test_check_by_each_kind_of_identifier(api: tuple[TestClient, GraphStore, Ans
     person = store.get_person(str(case["current_legal_rep"]))
     assert person is not None and person.id_number
     by_id = client.post(
-        "/v1/checks", json={"subject": {"id_number": person.id_number}, "action": "air_ticket", "as_of": DAY}
+        "/v1/checks",
+        json={"subject": {"id_number": person.id_number}, "action": "air_ticket", "as_of": DAY},
+        headers=AGENCY,
     )
     assert by_id.status_code == 200 and by_id.json()["restricted"] is True
     assert not FULL_ID.search(by_id.text), "a full ID number in the response"
@@ -103,7 +109,7 @@ def test_batch_check(api: tuple[TestClient, GraphStore, Answers]) -> None:
 def test_affected_endpoints(api: tuple[TestClient, GraphStore, Answers]) -> None:
     client, _, answers = api
     case = answers.cases["finance_head"]
-    by_entry = client.get(f"/v1/entries/{case['entry_id']}/affected", params={"as_of": DAY})
+    by_entry = client.get(f"/v1/entries/{case['entry_id']}/affected", params={"as_of": DAY}, headers=AGENCY)
     assert by_entry.status_code == 200
     keys = {a["subject"]["key"] for a in by_entry.json()["affected"]}
     assert {case["uscc"], case["finance_head"], case["legal_rep"]} == keys
@@ -115,7 +121,7 @@ def test_affected_endpoints(api: tuple[TestClient, GraphStore, Answers]) -> None
 
 def test_multi_list_endpoint(api: tuple[TestClient, GraphStore, Answers]) -> None:
     client, _, answers = api
-    r = client.get("/v1/multi-list", params={"min_domains": 2, "as_of": DAY})
+    r = client.get("/v1/multi-list", params={"min_domains": 2, "as_of": DAY}, headers=AGENCY)
     assert r.status_code == 200
     keys = {s["subject"]["key"] for s in r.json()["subjects"]}
     assert answers.cases["multi_listed_via_organisations"]["person"] in keys

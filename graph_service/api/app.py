@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from graph_service import __version__
+from graph_service.access.audit import AuditLog
+from graph_service.access.keys import KeyStore
 from graph_service.api.errors import install_error_handlers
-from graph_service.api.routers import checks, enterprises, entries
-from graph_service.engine import Engine
+from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
 from graph_service.store import GraphStore, open_store
@@ -34,11 +35,14 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         app.state.rules = load_rules(config.rules_path)
         if owned:
             app.state.store = open_store(config)
-        app.state.engine = Engine(app.state.store, app.state.rules)
         app.state.hash_key = config.person_hash_key()
+        app.state.keys = KeyStore(config.keys_file())
+        app.state.audit = AuditLog(config.audit_file(), config.audit_secret())
         try:
             yield
         finally:
+            app.state.keys.close()
+            app.state.audit.close()
             if owned:
                 app.state.store.close()
 
@@ -54,6 +58,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(enterprises.router)
     app.include_router(checks.router)
     app.include_router(entries.router)
+    app.include_router(explore.router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

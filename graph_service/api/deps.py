@@ -1,27 +1,112 @@
-"""Request dependencies: the store, the engine and the rules the app was started with."""
+"""Request dependencies: who is calling, what they may do, and the store as they may see it.
+
+Handlers never see the raw store: `get_store` hands them the view filtered for the caller (disclosure
+class, ID numbers), and `get_engine` an engine over that view, so the filter sits in this one place.
+"""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Annotated, cast
+from urllib.parse import unquote
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 
+from graph_service.access.audit import AuditLog
+from graph_service.access.keys import KeyStore, Principal
+from graph_service.access.policy import may, sees_id_numbers, visible_classes
+from graph_service.access.visible import VisibleStore
+from graph_service.api.errors import ApiError
 from graph_service.engine import Engine
 from graph_service.rules import RuleSet
 from graph_service.store.base import GraphStore
 
 
-def get_store(request: Request) -> GraphStore:
-    return cast(GraphStore, request.app.state.store)
+class Unauthenticated(ApiError):
+    status = 401
+    title = "Unauthenticated"
 
 
-def get_engine(request: Request) -> Engine:
-    return cast(Engine, request.app.state.engine)
+class Forbidden(ApiError):
+    status = 403
+    title = "Forbidden"
+
+
+def get_principal(
+    request: Request,
+    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+    x_api_key: Annotated[str | None, Header(description="API key (instead of Authorization)")] = None,
+) -> Principal:
+    key = x_api_key
+    if key is None and authorization is not None:
+        scheme, _, value = authorization.partition(" ")
+        key = value.strip() if scheme.lower() == "bearer" else None
+    if not key:
+        raise Unauthenticated("give an API key: header 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+    principal = cast(KeyStore, request.app.state.keys).principal(key)
+    if principal is None:
+        raise Unauthenticated("unknown or revoked API key: ask the administrator for a valid one")
+    return principal
+
+
+def get_purpose(
+    x_purpose: Annotated[
+        str | None,
+        Header(
+            max_length=600,
+            description="查询目的: why authorised records are asked for (percent-encoded UTF-8)",
+        ),
+    ] = None,
+) -> str | None:
+    # Header values are ASCII on the wire, so a purpose in Chinese arrives percent-encoded.
+    return unquote(x_purpose).strip()[:200] or None if x_purpose else None
+
+
+def require(operation: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only the roles the policy allows for the operation."""
+
+    def check(principal: Principal = Depends(get_principal)) -> Principal:
+        if not may(principal, operation):
+            raise Forbidden(f"a {principal.role} key may not do this ({operation})")
+        return principal
+
+    return check
+
+
+def get_store(
+    request: Request,
+    principal: Principal = Depends(get_principal),
+    purpose: str | None = Depends(get_purpose),
+) -> GraphStore:
+    inner = cast(GraphStore, request.app.state.store)
+    return VisibleStore(inner, visible_classes(principal, purpose), sees_id_numbers(principal, purpose))
 
 
 def get_rules(request: Request) -> RuleSet:
     return cast(RuleSet, request.app.state.rules)
 
 
+def get_engine(store: GraphStore = Depends(get_store), rules: RuleSet = Depends(get_rules)) -> Engine:
+    return Engine(store, rules)
+
+
 def get_hash_key(request: Request) -> str:
     return cast(str, request.app.state.hash_key)
+
+
+class Auditor:
+    """Appends to the audit trail on behalf of the calling key."""
+
+    def __init__(self, log: AuditLog, principal: Principal, purpose: str | None) -> None:
+        self.log, self.principal, self.purpose = log, principal, purpose
+
+    def __call__(self, action: str, subject: str | None, summary: str) -> None:
+        self.log.append(self.principal, action, subject, summary, self.purpose)
+
+
+def get_auditor(
+    request: Request,
+    principal: Principal = Depends(get_principal),
+    purpose: str | None = Depends(get_purpose),
+) -> Auditor:
+    return Auditor(cast(AuditLog, request.app.state.audit), principal, purpose)

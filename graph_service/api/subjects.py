@@ -37,7 +37,7 @@ def resolve(
         try:
             code = validate_uscc(subject.uscc)
         except IdentifierError as err:
-            raise invalid_identifier(f"{field}.uscc", err) from None
+            raise invalid_identifier(f"{field}.uscc" if field else "uscc", err) from None
         if store.get_enterprise(code) is None:
             raise NotFound(f"no enterprise with USCC {code}")
         return "enterprise", code
@@ -45,7 +45,7 @@ def resolve(
         try:
             rid = parse_id_number(subject.id_number)
         except IdentifierError as err:
-            raise invalid_identifier(f"{field}.id_number", err) from None
+            raise invalid_identifier(f"{field}.id_number" if field else "id_number", err) from None
         key = person_key(rid.number, secret)
         if store.get_person(key) is None:
             raise NotFound("no person with this ID number")  # the number itself is not echoed

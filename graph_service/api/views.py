@@ -46,7 +46,8 @@ class HolderView(BaseModel):
     kind: str
     key: str
     name: str
-    id_masked: str | None = None  # persons only; never the full number
+    id_masked: str | None = None  # persons only
+    id_number: str | None = None  # only for callers who may see it (admin, investigator with a purpose)
 
 
 class RoleView(BaseModel):
@@ -71,7 +72,11 @@ class ResponsiblePersons(BaseModel):
 def holder_view(role: Role, person: Person | None, enterprise: Enterprise | None) -> HolderView:
     if person is not None:
         return HolderView(
-            kind="person", key=person.person_key, name=person.name, id_masked=displayed_id(person)
+            kind="person",
+            key=person.person_key,
+            name=person.name,
+            id_masked=displayed_id(person),
+            id_number=person.id_number,
         )
     if enterprise is not None:
         return HolderView(kind="enterprise", key=enterprise.uscc, name=enterprise.name)

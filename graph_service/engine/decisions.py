@@ -94,7 +94,7 @@ class Engine:
         for kind, key in refs:
             if kind == "person" and (p := persons.get(key)) is not None:
                 found[(kind, key)] = SubjectRef(
-                    kind="person", key=key, name=p.name, id_masked=displayed_id(p)
+                    kind="person", key=key, name=p.name, id_masked=displayed_id(p), id_number=p.id_number
                 )
             elif kind == "enterprise" and (e := orgs.get(key)) is not None:
                 found[(kind, key)] = SubjectRef(kind="enterprise", key=key, name=e.name)

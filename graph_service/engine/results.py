@@ -24,6 +24,7 @@ class SubjectRef(BaseModel):
     key: str
     name: str = ""
     id_masked: str | None = None
+    id_number: str | None = None  # present only when the store view lets the caller see it
 
 
 class EntrySummary(BaseModel):

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from graph_service.api.deps import get_engine, get_hash_key, get_store
+from graph_service.access.keys import Principal
+from graph_service.api.deps import Auditor, get_auditor, get_engine, get_hash_key, get_store, require
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
 from graph_service.engine.results import CheckResult, MultiListResult
@@ -52,12 +53,22 @@ def check(
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     secret: str = Depends(get_hash_key),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("check")),
 ) -> CheckResult:
     """May this subject do this? Restricted or not, the measures in force, and for each reason the entry,
     the rule and the path of roles with dates; entries under objection and those that stopped counting
     are listed apart."""
     kind, key = resolve(body.subject, store, secret)
-    return engine.check(kind, key, body.as_of or date.today(), action=body.action, measure=body.measure)
+    result = engine.check(kind, key, body.as_of or date.today(), action=body.action, measure=body.measure)
+    audit("check", key, _summary(result))
+    return result
+
+
+def _summary(result: CheckResult) -> str:
+    measures = ",".join(m.code for m in result.measures) or "-"
+    asked = result.action or result.measure or "any"
+    return f"action={asked} restricted={result.restricted} measures={measures}"
 
 
 @router.post("/v1/checks/batch", response_model=BatchCheckOut, responses=ERRORS)
@@ -66,13 +77,18 @@ def check_batch(
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     secret: str = Depends(get_hash_key),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("check")),
 ) -> BatchCheckOut:
     """The same check for up to 10,000 subjects in one call; an unknown subject fails the call with its
     position in the list."""
     day = body.as_of or date.today()
     refs = [resolve(s, store, secret, field=f"subjects[{i}]") for i, s in enumerate(body.subjects)]
     results = [engine.check(kind, key, day, action=body.action, measure=body.measure) for kind, key in refs]
-    return BatchCheckOut(as_of=day, restricted=sum(r.restricted for r in results), results=results)
+    restricted = [r.subject.key for r in results if r.restricted]
+    # One record for the call, naming every restricted subject, so a batch cannot hide a lookup.
+    audit("check_batch", None, f"{len(results)} subjects, restricted: {' '.join(restricted) or '-'}")
+    return BatchCheckOut(as_of=day, restricted=len(restricted), results=results)
 
 
 @router.get("/v1/multi-list", response_model=MultiListResult, responses=ERRORS)
@@ -81,7 +97,11 @@ def multi_list(
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many subjects")] = 1000,
     engine: Engine = Depends(get_engine),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("multi_list")),
 ) -> MultiListResult:
     """Enterprises and persons whose black entries in force, direct or reaching them through a role,
     span at least `min_domains` domains, most domains first, with the entries and paths."""
-    return engine.multi_list(as_of or date.today(), min_domains=min_domains, limit=limit)
+    result = engine.multi_list(as_of or date.today(), min_domains=min_domains, limit=limit)
+    audit("multi_list", None, f"min_domains={min_domains}: {len(result.subjects)} subjects")
+    return result

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from graph_service.api.deps import get_engine, get_store
+from graph_service.access.keys import Principal
+from graph_service.api.deps import Auditor, get_auditor, get_engine, get_store, require
 from graph_service.api.errors import NotFound, invalid_identifier
 from graph_service.api.views import EnterpriseView, ResponsiblePersons, holder_view, role_view
 from graph_service.engine import Engine
@@ -40,7 +41,9 @@ def _enterprise(store: GraphStore, uscc: str) -> Enterprise:
 
 
 @router.get("/{uscc}", response_model=EnterpriseView, responses=ERRORS)
-def get_enterprise(uscc: UsccPath, store: GraphStore = Depends(get_store)) -> EnterpriseView:
+def get_enterprise(
+    uscc: UsccPath, store: GraphStore = Depends(get_store), _: Principal = Depends(require("read"))
+) -> EnterpriseView:
     """An enterprise's registration record."""
     return EnterpriseView.of(_enterprise(store, uscc))
 
@@ -53,6 +56,7 @@ def responsible_persons(
     ] = None,
     role: Annotated[list[RoleType] | None, Query(description="Only these role types")] = None,
     store: GraphStore = Depends(get_store),
+    _: Principal = Depends(require("read")),
 ) -> ResponsiblePersons:
     """The people and organisations holding a role in the enterprise on a day: legal representative,
     principal, actual controller, directors, supervisors, senior managers, shareholders, practitioners."""
@@ -72,8 +76,12 @@ def affected(
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("affected")),
 ) -> AffectedResult:
     """Who must also be restricted because of the enterprise's black entries in force: its people and
     owners the rules reach, with measures and paths."""
     enterprise = _enterprise(store, uscc)
-    return engine.affected_by_enterprise(enterprise.uscc, as_of or date.today())
+    result = engine.affected_by_enterprise(enterprise.uscc, as_of or date.today())
+    audit("affected", enterprise.uscc, f"{len(result.entries)} entries, {len(result.affected)} reached")
+    return result

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from graph_service.api.deps import get_engine, get_rules, get_store
+from graph_service.access.keys import Principal
+from graph_service.api.deps import Auditor, Forbidden, get_auditor, get_engine, get_rules, get_store, require
 from graph_service.api.errors import NotFound
 from graph_service.engine import Engine
 from graph_service.engine.lifecycle import (
@@ -72,20 +73,34 @@ def _entry_out(store: GraphStore, entry_id: str) -> EntryOut:
 
 
 @router.post("/v1/entries", response_model=EntryOut, status_code=201, responses=ERRORS)
-def initiate_entry(body: InitiateIn, store: GraphStore = Depends(get_store)) -> EntryOut:
+def initiate_entry(
+    body: InitiateIn,
+    store: GraphStore = Depends(get_store),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("manage_entries")),
+) -> EntryOut:
     """Initiate a listing and push it to the implementing departments (发起, 推送)."""
     initiate(store, body.entry, body.actor, body.on or date.today(), tuple(body.pushed_to))
+    audit("initiate", body.entry.entry_id, f"{body.entry.list_type} on {body.entry.subject_key}")
     return _entry_out(store, body.entry.entry_id)
 
 
 @router.get("/v1/entries/{entry_id}", response_model=EntryOut, responses=ERRORS)
-def get_entry(entry_id: EntryId, store: GraphStore = Depends(get_store)) -> EntryOut:
+def get_entry(
+    entry_id: EntryId, store: GraphStore = Depends(get_store), _: Principal = Depends(require("read"))
+) -> EntryOut:
     """An entry and its life so far."""
     return _entry_out(store, entry_id)
 
 
 @router.post("/v1/entries/{entry_id}/events", response_model=EntryOut, responses=ERRORS)
-def add_event(entry_id: EntryId, body: EventIn, store: GraphStore = Depends(get_store)) -> EntryOut:
+def add_event(
+    entry_id: EntryId,
+    body: EventIn,
+    store: GraphStore = Depends(get_store),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("manage_entries")),
+) -> EntryOut:
     """Objection, its resolution, repair, revocation, removal by the source, archiving; a transition the
     entry's status does not allow answers 409."""
     transition(
@@ -99,6 +114,7 @@ def add_event(entry_id: EntryId, body: EventIn, store: GraphStore = Depends(get_
         departments=tuple(body.departments),
         corrections=body.corrections,
     )
+    audit(body.event, entry_id, body.reason or "-")
     return _entry_out(store, entry_id)
 
 
@@ -108,12 +124,16 @@ def affected(
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("affected")),
 ) -> AffectedResult:
     """Who must also be restricted: every person and organisation the entry reaches, with role,
     measures and path."""
     if store.get_entry(entry_id) is None:
         raise NotFound(f"no entry {entry_id}")
-    return engine.affected([entry_id], as_of or date.today())
+    result = engine.affected([entry_id], as_of or date.today())
+    audit("affected", entry_id, f"{len(result.affected)} reached")
+    return result
 
 
 @router.post("/v1/entries/{entry_id}/feedback", status_code=201, responses=ERRORS)
@@ -122,6 +142,8 @@ def feedback(
     body: FeedbackIn,
     store: GraphStore = Depends(get_store),
     rules: RuleSet = Depends(get_rules),
+    audit: Auditor = Depends(get_auditor),
+    principal: Principal = Depends(require("feedback")),
 ) -> dict[str, str]:
     """An implementing department reports on one measure: applied, not applicable, or not applied and why."""
     record = Feedback(
@@ -132,11 +154,14 @@ def feedback(
         reason=body.reason,
         on=body.on or date.today(),
     )
+    if principal.role == "agency" and principal.department != body.department:
+        raise Forbidden(f"an agency key reports for its own department ({principal.department}) only")
     record_feedback(store, rules, record)
+    audit("feedback", entry_id, f"{body.department} {body.measure} {body.outcome}")
     return {"status": "recorded"}
 
 
 @router.get("/v1/stats/feedback", response_model=FeedbackStats, tags=["statistics"])
-def stats(store: GraphStore = Depends(get_store)) -> FeedbackStats:
+def stats(store: GraphStore = Depends(get_store), _: Principal = Depends(require("stats"))) -> FeedbackStats:
     """Execution rates of measures by department, measure and list type (成效统计)."""
     return feedback_stats(store)

@@ -1,0 +1,172 @@
+"""Search, a subject's credit record, the graph around a subject, and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel
+
+from graph_service.access.audit import AuditLog, AuditRecord
+from graph_service.access.keys import Principal
+from graph_service.access.policy import may
+from graph_service.api.deps import (
+    Auditor,
+    Forbidden,
+    get_auditor,
+    get_engine,
+    get_hash_key,
+    get_store,
+    require,
+)
+from graph_service.api.errors import NotFound
+from graph_service.api.subjects import SubjectIn, resolve
+from graph_service.engine import Engine
+from graph_service.engine.results import CheckResult
+from graph_service.identifiers import (
+    IdentifierError,
+    is_valid_id_number,
+    normalize_code,
+    parse_id_number,
+    person_key,
+    validate_uscc,
+)
+from graph_service.model import PERSON_KEY, EntryEvent
+from graph_service.store.base import MAX_HOPS, MAX_LIMIT, GraphStore, Neighbourhood, SearchHit
+
+router = APIRouter(tags=["explore"])
+ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "Unknown subject"},
+    422: {"description": "Bad field"},
+}
+
+
+class SearchPage(BaseModel):
+    q: str
+    total: int
+    page: int
+    size: int
+    hits: list[SearchHit]
+
+
+@router.get("/v1/search", response_model=SearchPage, responses=ERRORS)
+def search(
+    q: Annotated[
+        str, Query(min_length=1, max_length=100, description="名称 or 统一社会信用代码 (or 公民身份号码)")
+    ],
+    kind: Annotated[Literal["enterprise", "person", "all"], Query(description="What to look for")] = "all",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    store: GraphStore = Depends(get_store),
+    secret: str = Depends(get_hash_key),
+    principal: Principal = Depends(require("read")),
+) -> SearchPage:
+    """Enterprises and persons by name (full-width or half-width, brackets and blanks alike) or by code.
+    Persons are found only by keys that may see them (not the public)."""
+    people_allowed = may(principal, "search_persons")
+    if kind == "person" and not people_allowed:
+        raise Forbidden("a public key searches enterprises only")
+    kinds: list[Literal["enterprise", "person"]] = ["enterprise"] if kind == "enterprise" else ["person"]
+    if kind == "all":
+        kinds = ["enterprise", "person"] if people_allowed else ["enterprise"]
+    code = normalize_code(q)
+    if len(code) == 18:  # a code, not a name: an exact lookup
+        hits: list[SearchHit] = []
+        try:
+            uscc = validate_uscc(code)
+            found = store.get_enterprise(uscc) if "enterprise" in kinds else None
+            hits = [SearchHit(kind="enterprise", key=uscc, name=found.name)] if found else []
+        except IdentifierError:
+            if is_valid_id_number(code) and "person" in kinds:
+                key = person_key(parse_id_number(code).number, secret)
+                person = store.get_person(key)
+                hits = [SearchHit(kind="person", key=key, name=person.name)] if person else []
+        if hits or is_valid_id_number(code):
+            return SearchPage(q=q if not is_valid_id_number(code) else "(ID number)", total=len(hits), page=1,
+                              size=size, hits=hits)  # fmt: skip
+    total, hits = store.search_names(q, kinds, limit=size, offset=(page - 1) * size)
+    return SearchPage(q=q, total=total, page=page, size=size, hits=hits)
+
+
+class CreditRecord(BaseModel):
+    """信用记录: the subject's entries the caller may see, the measures in force against it, its red
+    (green-channel) status, and each entry's history."""
+
+    check: CheckResult
+    history: dict[str, list[EntryEvent]]
+
+
+def _credit_record(engine: Engine, store: GraphStore, kind: Literal["person", "enterprise"], key: str,
+                   as_of: date) -> CreditRecord:  # fmt: skip
+    result = engine.check(kind, key, as_of, action="green_channel")
+    ids = {r.entry.entry_id for r in (*result.reasons, *result.suspended, *result.not_counting)}
+    ids |= {link.entry.entry_id for link in store.entries_of_subject(kind, key)}
+    # Red status is the green-channel answer; the measures are those in force for any action.
+    result.measures = engine.check(kind, key, as_of).measures
+    return CreditRecord(check=result, history={i: store.events_of_entry(i) for i in sorted(ids)})
+
+
+@router.get("/v1/enterprises/{uscc}/credit-record", response_model=CreditRecord, responses=ERRORS)
+def enterprise_credit_record(
+    uscc: Annotated[str, Path(max_length=64, description="统一社会信用代码")],
+    as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    store: GraphStore = Depends(get_store),
+    engine: Engine = Depends(get_engine),
+    secret: str = Depends(get_hash_key),
+    _: Principal = Depends(require("read")),
+) -> CreditRecord:
+    """An enterprise's credit record (信用记录), as the caller may see it."""
+    kind, key = resolve(SubjectIn(uscc=uscc), store, secret, field="")
+    return _credit_record(engine, store, kind, key, as_of or date.today())
+
+
+@router.get("/v1/persons/{key}/credit-record", response_model=CreditRecord, responses=ERRORS)
+def person_credit_record(
+    key: Annotated[str, Path(pattern=PERSON_KEY, description="person key (P and 32 hex characters)")],
+    as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    store: GraphStore = Depends(get_store),
+    engine: Engine = Depends(get_engine),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("search_persons")),
+) -> CreditRecord:
+    """A person's credit record (个人信用记录); every lookup is audited."""
+    if store.get_person(key) is None:
+        raise NotFound(f"no person with key {key}")
+    record = _credit_record(engine, store, "person", key, as_of or date.today())
+    audit("credit_record", key, f"restricted={record.check.restricted}")
+    return record
+
+
+@router.get("/v1/graph/{kind}/{key}", response_model=Neighbourhood, responses=ERRORS)
+def neighbourhood(
+    kind: Literal["enterprise", "person", "entry"],
+    key: Annotated[str, Path(min_length=1, max_length=128)],
+    hops: Annotated[int, Query(ge=0, le=MAX_HOPS)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Node cap; `more` counts the rest")] = 50,
+    as_of: Annotated[date | None, Query(description="Only roles holding on this day")] = None,
+    store: GraphStore = Depends(get_store),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("explore")),
+) -> Neighbourhood:
+    """The association graph around a subject (关联关系): enterprises, persons and list entries within
+    `hops`, nearest first, at most `limit` of them and `more` left out."""
+    hood = store.neighbourhood(kind, key, hops=hops, limit=limit, as_of=as_of)
+    if hood is None:
+        raise NotFound(f"no {kind} {key}")
+    audit("explore", key, f"hops={hops}: {len(hood.nodes)} nodes, {hood.more} more")
+    return hood
+
+
+@router.get("/v1/audit", response_model=list[AuditRecord], tags=["audit"])
+def audit_records(
+    request_subject: Annotated[str | None, Query(alias="subject", max_length=128)] = None,
+    key_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    auditor: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("audit")),
+) -> list[AuditRecord]:
+    """Audit records by subject or by key, oldest first (administrators only)."""
+    log: AuditLog = auditor.log
+    return log.records(subject=request_subject, key_id=key_id, limit=limit, offset=offset)
