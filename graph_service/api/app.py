@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from graph_service import __version__
 from graph_service.access.audit import AuditLog
 from graph_service.access.keys import KeyStore
-from graph_service.api.errors import install_error_handlers
+from graph_service.api.errors import install_error_handlers, problem_responses
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
@@ -51,6 +51,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         version=__version__,
         summary="Enterprises, the people responsible for them, and joint punishment for serious dishonesty.",
         lifespan=lifespan,
+        responses=problem_responses(401, 403, 404, 409, 422, 503),
     )
     if store is not None:
         app.state.store = store

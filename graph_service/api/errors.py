@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_service.engine import EngineError
@@ -16,6 +16,39 @@ from graph_service.identifiers import IdentifierError
 from graph_service.store.base import ConflictError, MissingReferenceError, StoreError
 
 PROBLEM = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str
+    reason: str
+    check: str | None = None  # identifiers: the check that failed (GB 32100, GB 11643 …)
+
+
+class Problem(BaseModel):
+    """An error as RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error statuses, answered as application/problem+json."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    described = {
+        401: "No API key, or an unknown or revoked one",
+        403: "The key's role may not do this",
+        404: "Not found",
+        409: "Not possible in the current state",
+        422: "Invalid input: the field and the reason are named",
+        503: "The store is unavailable",
+    }
+    return {
+        s: {"model": Problem, "description": described[s], "content": {PROBLEM: {"schema": schema}}}
+        for s in statuses
+    }
 
 
 class ApiError(Exception):

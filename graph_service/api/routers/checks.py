@@ -10,16 +10,14 @@ from pydantic import BaseModel, Field
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_engine, get_hash_key, get_store, require
+from graph_service.api.errors import problem_responses
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
 from graph_service.engine.results import CheckResult, MultiListResult
 from graph_service.store.base import GraphStore
 
 router = APIRouter(tags=["joint punishment"])
-ERRORS: dict[int | str, dict[str, str]] = {
-    404: {"description": "Unknown subject"},
-    422: {"description": "Malformed identifier, unknown action or measure, or bad field"},
-}
+ERRORS = problem_responses(404, 409, 422)
 MAX_BATCH = 10_000
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_engine, get_store, require
-from graph_service.api.errors import NotFound, invalid_identifier
+from graph_service.api.errors import NotFound, invalid_identifier, problem_responses
 from graph_service.api.views import EnterpriseView, ResponsiblePersons, holder_view, role_view
 from graph_service.engine import Engine
 from graph_service.engine.results import AffectedResult
@@ -18,10 +18,7 @@ from graph_service.model import Enterprise, RoleType
 from graph_service.store.base import GraphStore
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
-ERRORS: dict[int | str, dict[str, str]] = {
-    404: {"description": "No enterprise with this USCC"},
-    422: {"description": "Malformed USCC (the failed check is named) or bad query"},
-}
+ERRORS = problem_responses(404, 409, 422)
 UsccPath = Annotated[str, Path(description="统一社会信用代码, 18 characters (GB 32100)", max_length=64)]
 
 

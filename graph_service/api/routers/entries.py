@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, Forbidden, get_auditor, get_engine, get_rules, get_store, require
-from graph_service.api.errors import NotFound
+from graph_service.api.errors import NotFound, problem_responses
 from graph_service.engine import Engine
 from graph_service.engine.lifecycle import (
     FeedbackStats,
@@ -25,11 +25,7 @@ from graph_service.rules import RuleSet
 from graph_service.store.base import GraphStore
 
 router = APIRouter(tags=["list entries"])
-ERRORS: dict[int | str, dict[str, str]] = {
-    404: {"description": "Unknown entry"},
-    409: {"description": "Not possible in the entry's current state"},
-    422: {"description": "Bad field"},
-}
+ERRORS = problem_responses(404, 409, 422)
 EntryId = Annotated[str, Path(min_length=1, max_length=128, description="entry_id")]
 
 

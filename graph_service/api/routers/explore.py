@@ -20,7 +20,7 @@ from graph_service.api.deps import (
     get_store,
     require,
 )
-from graph_service.api.errors import NotFound
+from graph_service.api.errors import NotFound, problem_responses
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
 from graph_service.engine.results import CheckResult
@@ -36,10 +36,7 @@ from graph_service.model import PERSON_KEY, EntryEvent
 from graph_service.store.base import MAX_HOPS, MAX_LIMIT, GraphStore, Neighbourhood, SearchHit
 
 router = APIRouter(tags=["explore"])
-ERRORS: dict[int | str, dict[str, str]] = {
-    404: {"description": "Unknown subject"},
-    422: {"description": "Bad field"},
-}
+ERRORS = problem_responses(404, 409, 422)
 
 
 class SearchPage(BaseModel):
@@ -163,7 +160,7 @@ def audit_records(
     request_subject: Annotated[str | None, Query(alias="subject", max_length=128)] = None,
     key_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     auditor: Auditor = Depends(get_auditor),
     _: Principal = Depends(require("audit")),
 ) -> list[AuditRecord]:
