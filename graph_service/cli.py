@@ -15,6 +15,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from graph_service.access.cli import audit_app, keys_app
+from graph_service.access.keys import KeyStore
 from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.model import ROLE_NAMES_ZH
 from graph_service.persons import displayed_id
@@ -218,9 +219,18 @@ def demo(
     out.print(f"  its people on the day of the misconduct  {roles_url}?as_of=2020-11-10")
     out.print(f"  and today              {roles_url}")
     out.print(f"  planted cases          {answers_path}")
+    keys = KeyStore(settings.keys_file())
+    key = keys.create("admin", "demo")[1]
+    keys.close()
+    out.print(f"  an admin key for this demo (in /docs: Authorize)  {key}")
+    out.print(f"  try   curl -H 'X-API-Key: {key}' {roles_url}")
     if serve_api:
         uvicorn.run(create_app(store=store, settings=settings), host="127.0.0.1", port=port)
     store.close()
+
+
+app.command("load")(load)
+app.command("export-admin")(export_admin)
 
 
 def main() -> None:

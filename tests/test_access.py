@@ -109,6 +109,7 @@ def test_a_revoked_key_stops_at_once(world: World) -> None:
     key_id, key = keys.create("agency", "short-lived", "某局")
     uscc = world.answers.cases["finance_head"]["uscc"]
     assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 200
+    assert world.client.get(f"/v1/enterprises/{uscc}", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     keys.revoke(key_id)
     assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 401
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Annotated, cast
 from urllib.parse import unquote
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from graph_service.access.audit import AuditLog
 from graph_service.access.keys import KeyStore, Principal
@@ -32,15 +33,16 @@ class Forbidden(ApiError):
     title = "Forbidden"
 
 
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (`credit-graph keys create`)")
+BEARER = HTTPBearer(auto_error=False, description="The API key as a bearer token")
+
+
 def get_principal(
     request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
-    x_api_key: Annotated[str | None, Header(description="API key (instead of Authorization)")] = None,
+    x_api_key: Annotated[str | None, Security(API_KEY)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Principal:
-    key = x_api_key
-    if key is None and authorization is not None:
-        scheme, _, value = authorization.partition(" ")
-        key = value.strip() if scheme.lower() == "bearer" else None
+    key = x_api_key or (bearer.credentials if bearer is not None else None)
     if not key:
         raise Unauthenticated("give an API key: header 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
     principal = cast(KeyStore, request.app.state.keys).principal(key)
