@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_engine, get_hash_key, get_store, require
@@ -22,6 +22,22 @@ MAX_BATCH = 10_000
 
 
 class CheckIn(BaseModel):
+    """应查必查: one subject, the action it wants to take, the day."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": {"uscc": "91410922MAP2UGEHX3"},
+                    "action": "public_bidding",
+                    "as_of": "2026-06-30",
+                },
+                {"subject": {"person_key": "P0123456789abcdef0123456789abcdef"}, "action": "air_ticket"},
+                {"subject": {"uscc": "91410922MAP2UGEHX3"}, "action": "green_channel"},
+            ]
+        }
+    )
+
     subject: SubjectIn
     action: str | None = Field(
         default=None, max_length=100, description="e.g. public_bidding, air_ticket, green_channel"
@@ -29,10 +45,24 @@ class CheckIn(BaseModel):
     measure: str | None = Field(
         default=None, max_length=100, description="a measure code instead of an action"
     )
-    as_of: date | None = Field(default=None, description="Day of the check; today if absent")
+    as_of: date | None = Field(default=None, description="查询日期: day of the check; today if absent")
 
 
 class BatchCheckIn(BaseModel):
+    """批量核查: the same check for many subjects."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subjects": [{"uscc": "91410922MAP2UGEHX3"}, {"uscc": "91110000600037341L"}],
+                    "action": "fiscal_funds",
+                    "as_of": "2026-06-30",
+                }
+            ]
+        }
+    )
+
     subjects: list[SubjectIn] = Field(min_length=1, max_length=MAX_BATCH)
     action: str | None = Field(default=None, max_length=100)
     measure: str | None = Field(default=None, max_length=100)

@@ -19,7 +19,14 @@ from graph_service.store.base import GraphStore
 
 router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
 ERRORS = problem_responses(404, 409, 422)
-UsccPath = Annotated[str, Path(description="统一社会信用代码, 18 characters (GB 32100)", max_length=64)]
+UsccPath = Annotated[
+    str,
+    Path(
+        description="统一社会信用代码, 18 characters (GB 32100)",
+        max_length=64,
+        examples=["91110000600037341L"],
+    ),
+]
 
 
 def _enterprise(store: GraphStore, uscc: str) -> Enterprise:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, Forbidden, get_auditor, get_engine, get_rules, get_store, require
@@ -35,6 +35,34 @@ class EntryOut(BaseModel):
 
 
 class InitiateIn(BaseModel):
+    """发起: the listing decision and the departments it is pushed to (推送)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entry": {
+                        "entry_id": "L-2026-0001",
+                        "list_type": "court_dishonest_debtor",
+                        "domain": "court",
+                        "kind": "black",
+                        "authority": "清丰县人民法院",
+                        "decision_number": "(2026)豫0922执123号",
+                        "subject_kind": "enterprise",
+                        "subject_key": "91410922MAP2UGEHX3",
+                        "conduct": "有履行能力而拒不履行生效法律文书确定义务",
+                        "conduct_date": "2026-01-10",
+                        "listed_on": "2026-03-01",
+                        "expires_on": "2028-03-01",
+                        "disclosure": "public",
+                    },
+                    "actor": "清丰县人民法院",
+                    "pushed_to": ["清丰县市场监督管理局", "清丰县财政局"],
+                }
+            ]
+        }
+    )
+
     entry: ListEntry
     actor: str = Field(min_length=1, max_length=200, description="initiating department")
     on: date | None = None
@@ -42,6 +70,22 @@ class InitiateIn(BaseModel):
 
 
 class EventIn(BaseModel):
+    """异议, 信用修复, 撤销, 归档 …: one step in the entry's life."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"event": "objection_filed", "actor": "清丰县顺达建筑工程有限公司", "reason": "已履行完毕"},
+                {"event": "repaired", "actor": "清丰县信用办", "method": "credit_commitment"},
+                {
+                    "event": "objection_corrected",
+                    "actor": "清丰县人民法院",
+                    "corrections": {"expires_on": "2027-03-01"},
+                },
+            ]
+        }
+    )
+
     event: EventName
     actor: str = Field(min_length=1, max_length=200)
     on: date | None = None
@@ -54,6 +98,22 @@ class EventIn(BaseModel):
 
 
 class FeedbackIn(BaseModel):
+    """执行反馈: an implementing department's report on one measure."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"department": "清丰县财政局", "measure": "limit_fiscal_funds", "outcome": "applied"},
+                {
+                    "department": "清丰县税务局",
+                    "measure": "financing_restriction",
+                    "outcome": "not_applied",
+                    "reason": "该主体无贷款业务",
+                },
+            ]
+        }
+    )
+
     department: str = Field(min_length=1, max_length=200)
     measure: str = Field(min_length=1, max_length=100)
     outcome: FeedbackOutcome
