@@ -109,7 +109,10 @@ def test_a_revoked_key_stops_at_once(world: World) -> None:
     key_id, key = keys.create("agency", "short-lived", "某局")
     uscc = world.answers.cases["finance_head"]["uscc"]
     assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 200
-    assert world.client.get(f"/v1/enterprises/{uscc}", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert (
+        world.client.get(f"/v1/enterprises/{uscc}", headers={"Authorization": f"Bearer {key}"}).status_code
+        == 200
+    )
     keys.revoke(key_id)
     assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 401
 
@@ -250,3 +253,15 @@ def test_keys_command(tmp_path: Path) -> None:
     assert run("revoke", key_id).returncode == 0
     assert run("revoke", key_id).returncode == 1
     assert date.today().isoformat() in run("list").stdout
+
+
+def test_a_key_revoked_from_another_process_stops_a_running_service(world: World) -> None:
+    keys = world.client.app.state.keys  # type: ignore[attr-defined]
+    key_id, key = keys.create("agency", "revoked elsewhere", "某局")
+    uscc = world.answers.cases["finance_head"]["uscc"]
+    assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 200
+    env = {**os.environ, "CREDIT_GRAPH_DATA_DIR": str(world.settings.data_dir)}
+    done = subprocess.run([sys.executable, "-m", "graph_service.cli", "keys", "revoke", key_id], env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 401
