@@ -38,6 +38,7 @@ from graph_service.store.base import (
     GraphStore,
     MissingReferenceError,
     Neighbourhood,
+    OwnershipDirection,
     ReachRow,
     RecordKind,
     SearchHit,
@@ -45,6 +46,7 @@ from graph_service.store.base import (
     WriteResult,
     cap_neighbourhood,
     check_neighbourhood_args,
+    check_ownership_args,
     empty_counts,
     named_responsible_edge_id,
     names_edge_id,
@@ -343,16 +345,22 @@ class Neo4jStore(GraphStore):
         return Person.model_validate(_from_props(records[0]["props"])) if records else None
 
     def get_enterprises(self, usccs: Collection[str]) -> dict[str, Enterprise]:
+        if not usccs:  # no round trip for nothing
+            return {}
         records = self._read(self.q.get_enterprises, usccs=sorted(set(usccs)))
         found = (Enterprise.model_validate(_from_props(r["props"])) for r in records)
         return {e.uscc: e for e in found}
 
     def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
+        if not person_keys:
+            return {}
         records = self._read(self.q.get_persons, person_keys=sorted(set(person_keys)))
         found = (Person.model_validate(_from_props(r["props"])) for r in records)
         return {p.person_key: p for p in found}
 
     def get_entries(self, entry_ids: Collection[str]) -> dict[str, ListEntry]:
+        if not entry_ids:
+            return {}
         records = self._read(self.q.get_entries, entry_ids=sorted(set(entry_ids)))
         found = (self._entry(r["props"], r["named"]) for r in records)
         return {e.entry_id: e for e in found}
@@ -519,3 +527,16 @@ class Neo4jStore(GraphStore):
 
     def close(self) -> None:
         self.driver.close()
+
+    def ownership(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        direction: OwnershipDirection,
+        max_depth: int,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        check_ownership_args(direction, max_depth)
+        query = self.q.ownership_up if direction == "up" else self.q.ownership_down
+        records = self._read(query, kind=kind, key=key, max_depth=max_depth, as_of=as_of)
+        return sort_roles([self._role(r) for r in records])
