@@ -229,10 +229,6 @@ def demo(
     store.close()
 
 
-app.command("load")(load)
-app.command("export-admin")(export_admin)
-
-
 def main() -> None:
     try:
         code = app(standalone_mode=False)
