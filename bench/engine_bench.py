@@ -158,9 +158,8 @@ def main() -> None:
               f"| {len(r.json()['subjects'])} subjects |")  # fmt: skip
     for clients in (1, 2, 4):
         rate = throughput(base, api_key, subjects, clients, seconds=10)
-        print(
-            f"| {args.backend} | checks per second, {clients} client process(es) for 10 s | {rate:,.0f}/s | | | |"
-        )
+        label = f"checks per second, {clients} client process(es), 10 s"
+        print(f"| {args.backend} | {label} | {rate:,.0f}/s | | | |")
     server.should_exit = True
     store.close()
 

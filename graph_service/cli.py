@@ -21,6 +21,7 @@ from graph_service.model import ROLE_NAMES_ZH
 from graph_service.persons import displayed_id
 from graph_service.rules import DEFAULT_RULES, RulesError, load_rules
 from graph_service.settings import Settings, SettingsError, load_settings
+from graph_service.snapshots.cli import export_command, import_command
 from graph_service.store import GraphStore, StoreError, open_store
 from graph_service.synthetic import Answers, Generator, load_synthetic
 
@@ -227,6 +228,10 @@ def demo(
     if serve_api:
         uvicorn.run(create_app(store=store, settings=settings), host="127.0.0.1", port=port)
     store.close()
+
+
+app.command("export")(export_command)
+app.command("import")(import_command)
 
 
 def main() -> None:

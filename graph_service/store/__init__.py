@@ -42,4 +42,11 @@ def check_hash_key(store: GraphStore, key: str) -> None:
         )
 
 
-__all__ = ["GraphStore", "MissingReferenceError", "StoreError", "open_store"]
+__all__ = [
+    "KEY_FINGERPRINT",
+    "GraphStore",
+    "MissingReferenceError",
+    "StoreError",
+    "check_hash_key",
+    "open_store",
+]
