@@ -17,6 +17,7 @@ from typer.exceptions import TyperException
 from graph_service.access.cli import audit_app, keys_app
 from graph_service.access.keys import KeyStore
 from graph_service.identifiers import IdentifierError, validate_uscc
+from graph_service.investigations.cli import controllers_command
 from graph_service.model import ROLE_NAMES_ZH
 from graph_service.persons import displayed_id
 from graph_service.rules import DEFAULT_RULES, RulesError, load_rules
@@ -230,6 +231,7 @@ def demo(
     store.close()
 
 
+app.command("controllers")(controllers_command)
 app.command("export")(export_command)
 app.command("import")(import_command)
 

@@ -97,6 +97,11 @@ class Settings(BaseSettings):
             tmp.unlink()
         return key
 
+    # Actual controllers computed from cumulative shares (graph_service/investigations/controllers.py):
+    # an ultimate owner over the threshold controls; else the largest one over the minimum share.
+    controller_threshold: float = Field(default=0.5, gt=0, le=1)
+    controller_min_share: float = Field(default=0.25, ge=0, le=1)
+
 
 def describe_validation_error(err: ValidationError) -> str:
     """One line naming the first bad setting by its environment variable."""

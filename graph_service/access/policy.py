@@ -13,6 +13,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "affected": frozenset({"agency", "investigator", "admin"}),
     "multi_list": frozenset({"agency", "investigator", "admin"}),
     "explore": frozenset({"investigator", "admin"}),
+    "write_controllers": frozenset({"admin"}),
     "stats": frozenset({"agency", "investigator", "admin"}),
     "manage_entries": frozenset({"admin"}),
     "audit": frozenset({"admin"}),

@@ -149,6 +149,17 @@ class VisibleStore(GraphStore):
         seen = self._visible_ids({r.entry_id for r in rows})
         return [r for r in rows if r.entry_id in seen]
 
+    def ownership(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        direction: Literal["up", "down"],
+        max_depth: int,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        # Shareholdings carry no disclosure class: the caller sees them as registered.
+        return self.inner.ownership(kind, key, direction, max_depth, as_of)
+
     def neighbourhood(
         self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
     ) -> Neighbourhood | None:

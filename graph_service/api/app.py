@@ -13,6 +13,7 @@ from graph_service.access.audit import AuditLog
 from graph_service.access.keys import KeyStore
 from graph_service.api.errors import install_error_handlers, problem_responses
 from graph_service.api.routers import checks, enterprises, entries, explore
+from graph_service.api.routers import investigations as investigations_router
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
 from graph_service.store import GraphStore, open_store
@@ -31,6 +32,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         config = settings or get_settings()
+        app.state.settings = config
         # Rules are read at start so that a bad rules file stops the service before it answers anything.
         app.state.rules = load_rules(config.rules_path)
         if owned:
@@ -60,6 +62,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(checks.router)
     app.include_router(entries.router)
     app.include_router(explore.router)
+    app.include_router(investigations_router.router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

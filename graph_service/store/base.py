@@ -384,8 +384,63 @@ class GraphStore(abc.ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- investigations ---------------------------------------------------------------------------
+
+    def ownership(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        direction: OwnershipDirection,
+        max_depth: int,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        """The SHAREHOLDER_OF edges reachable from the subject within `max_depth` hops: "up" towards its
+        owners (edges into the subject, into their holders, ...), "down" towards what it holds. An edge
+        is reachable when its nearer end lies within `max_depth - 1` hops of the subject over such edges
+        (only edges holding on `as_of`, when given), so every simple path of at most `max_depth` edges
+        is made of returned edges; cycles end because nodes are visited once. In sort_roles order.
+        ValueError for max_depth out of 0..MAX_OWNERSHIP_DEPTH.
+
+        Backends answer it natively in one call; this default, for stores that wrap another, walks the
+        roles one node at a time."""
+        check_ownership_args(direction, max_depth)
+        distance = {(kind, key): 0}
+        frontier = [(kind, key)]
+        found: dict[str, Role] = {}
+        for depth in range(max_depth):
+            following: list[tuple[Literal["person", "enterprise"], str]] = []
+            for node_kind, node_key in frontier:
+                if direction == "up":
+                    if node_kind != "enterprise":
+                        continue
+                    roles = self.roles_of_enterprise(node_key, {RoleType.SHAREHOLDER_OF}, as_of)
+                    ends = [(r, (r.holder_kind, r.holder_key)) for r in roles]
+                else:
+                    roles = self.roles_of_holder(node_kind, node_key, {RoleType.SHAREHOLDER_OF}, as_of)
+                    ends = [(r, ("enterprise", r.enterprise)) for r in roles]
+                for role, end in ends:
+                    found[role.role_id] = role
+                    if end not in distance:
+                        distance[end] = depth + 1
+                        following.append(end)
+            frontier = following
+        return sort_roles(list(found.values()))
+
 
 def empty_counts() -> dict[str, int]:
     counts = {"enterprises": 0, "persons": 0, "entries": 0, "roles": 0}
     counts.update({t.value: 0 for t in RoleType})
     return counts
+
+
+# Deep enough for real holding structures (registries rarely show more than six layers), shallow enough
+# that a path enumeration over them stays small.
+MAX_OWNERSHIP_DEPTH = 10
+OwnershipDirection = Literal["up", "down"]
+
+
+def check_ownership_args(direction: str, max_depth: int) -> None:
+    if direction not in ("up", "down"):
+        raise ValueError("direction: must be up or down")
+    if not 0 <= max_depth <= MAX_OWNERSHIP_DEPTH:
+        raise ValueError(f"max_depth: must be between 0 and {MAX_OWNERSHIP_DEPTH}")

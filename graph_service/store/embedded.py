@@ -39,6 +39,7 @@ from graph_service.store.base import (
     GraphStore,
     MissingReferenceError,
     Neighbourhood,
+    OwnershipDirection,
     ReachRow,
     RecordKind,
     SearchHit,
@@ -46,6 +47,7 @@ from graph_service.store.base import (
     WriteResult,
     cap_neighbourhood,
     check_neighbourhood_args,
+    check_ownership_args,
     empty_counts,
     named_responsible_edge_id,
     names_edge_id,
@@ -657,3 +659,40 @@ class EmbeddedStore(GraphStore):
         with self._lock:
             self._db.close()
             self._lock_file.close()  # releases the flock
+
+    def ownership(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        direction: OwnershipDirection,
+        max_depth: int,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        check_ownership_args(direction, max_depth)
+        start: Node = (kind, key)
+        found: dict[str, Role] = {}
+        with self._lock:
+            if start not in self._graph:
+                return []
+            seen = {start}
+            frontier = [start]
+            for _ in range(max_depth):
+                following: list[Node] = []
+                for node in frontier:
+                    incident = (
+                        self._graph.in_edges(node, data="role")
+                        if direction == "up"
+                        else self._graph.out_edges(node, data="role")
+                    )
+                    for source, target, role in incident:
+                        if not isinstance(role, Role) or role.type != RoleType.SHAREHOLDER_OF:
+                            continue
+                        if as_of is not None and not role.holds_on(as_of):
+                            continue
+                        found[role.role_id] = role
+                        end = source if direction == "up" else target
+                        if end not in seen:
+                            seen.add(end)
+                            following.append(end)
+                frontier = following
+        return sort_roles(list(found.values()))

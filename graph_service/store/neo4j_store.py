@@ -38,6 +38,7 @@ from graph_service.store.base import (
     GraphStore,
     MissingReferenceError,
     Neighbourhood,
+    OwnershipDirection,
     ReachRow,
     RecordKind,
     SearchHit,
@@ -45,6 +46,7 @@ from graph_service.store.base import (
     WriteResult,
     cap_neighbourhood,
     check_neighbourhood_args,
+    check_ownership_args,
     empty_counts,
     named_responsible_edge_id,
     names_edge_id,
@@ -525,3 +527,16 @@ class Neo4jStore(GraphStore):
 
     def close(self) -> None:
         self.driver.close()
+
+    def ownership(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        direction: OwnershipDirection,
+        max_depth: int,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        check_ownership_args(direction, max_depth)
+        query = self.q.ownership_up if direction == "up" else self.q.ownership_down
+        records = self._read(query, kind=kind, key=key, max_depth=max_depth, as_of=as_of)
+        return sort_roles([self._role(r) for r in records])

@@ -1,0 +1,64 @@
+"""What every investigation shares: subjects named as the caller may see them, and ownership edges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from graph_service.engine.results import SubjectRef
+from graph_service.model import Enterprise, Role
+from graph_service.persons import displayed_id
+from graph_service.store.base import GraphStore
+
+SubjectKey = tuple[Literal["person", "enterprise"], str]
+RatioBasis = Literal["ratio", "subscribed_capital", "unknown"]
+# Shares are products and sums of ratios; rounding hides the last bits of binary floating point, so a
+# planted 0.9 × 0.8 × 0.6 reads 0.432 and both backends print the same digits.
+SHARE_DIGITS = 12
+
+
+class InvestigationError(ValueError):
+    """The question cannot be answered as asked; the message starts with the field it is about."""
+
+
+class UnknownSubjectError(InvestigationError):
+    """The subject is not in the graph (or not visible to the caller)."""
+
+
+def subject_refs(store: GraphStore, refs: Iterable[SubjectKey]) -> dict[SubjectKey, SubjectRef]:
+    """Names for subjects, two store calls in all; persons carry their ID number only where the store
+    view shows it, masked otherwise."""
+    wanted = set(refs)
+    persons = store.get_persons([k for kind, k in wanted if kind == "person"])
+    orgs = store.get_enterprises([k for kind, k in wanted if kind == "enterprise"])
+    found: dict[SubjectKey, SubjectRef] = {}
+    for kind, key in wanted:
+        if kind == "person" and (p := persons.get(key)) is not None:
+            found[(kind, key)] = SubjectRef(
+                kind="person", key=key, name=p.name, id_masked=displayed_id(p), id_number=p.id_number
+            )
+        elif kind == "enterprise" and (e := orgs.get(key)) is not None:
+            found[(kind, key)] = SubjectRef(kind="enterprise", key=key, name=e.name)
+        else:
+            found[(kind, key)] = SubjectRef(kind=kind, key=key)
+    return found
+
+
+def require_subject(store: GraphStore, kind: Literal["person", "enterprise"], key: str) -> None:
+    known = store.get_person(key) if kind == "person" else store.get_enterprise(key)
+    if known is None:
+        raise UnknownSubjectError(f"{kind}: no {kind} {key}")
+
+
+def effective_ratio(role: Role, held: Enterprise | None) -> tuple[float | None, RatioBasis]:
+    """The share an edge carries: its ratio as registered, else the subscribed capital over the held
+    company's registered capital (认缴出资额 / 注册资本, which is how the ratio is defined), else unknown."""
+    if role.ratio is not None:
+        return role.ratio, "ratio"
+    if role.subscribed_capital is not None and held is not None and held.registered_capital:
+        return min(1.0, role.subscribed_capital / held.registered_capital), "subscribed_capital"
+    return None, "unknown"
+
+
+def share(value: float) -> float:
+    return round(value, SHARE_DIGITS)
