@@ -45,15 +45,16 @@ RETURN l.entry_id AS entry_id, via, role, reference, reference_date,
        coalesce(reached.person_key, reached.uscc) AS reached_key,
        r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from, r.valid_to AS valid_to
 
-// name: reaching
-// The entries that reach one subject: naming it, naming it as responsible, or through a covered role
-// it held in a listed enterprise on the reference day.
-CALL () {
-  OPTIONAL MATCH (p:Person {person_key: $key}) WHERE $kind = 'person'
-  OPTIONAL MATCH (o:Enterprise {uscc: $key}) WHERE $kind = 'enterprise'
+// name: reaching_many
+// For each of $subjects ({kind, key}), the entries that reach it: naming it, naming it as responsible, or
+// through a covered role it held in a listed enterprise on the reference day.
+UNWIND $subjects AS asked
+CALL (asked) {
+  OPTIONAL MATCH (p:Person {person_key: asked.key}) WHERE asked.kind = 'person'
+  OPTIONAL MATCH (o:Enterprise {uscc: asked.key}) WHERE asked.kind = 'enterprise'
   RETURN coalesce(p, o) AS subject
 }
-WITH subject WHERE subject IS NOT NULL
+WITH asked, subject WHERE subject IS NOT NULL
 CALL (subject) {
   MATCH (l:ListEntry)-[:NAMES]->(subject)
   RETURN l, 'subject' AS via, null AS r, null AS role, null AS reference, null AS reference_date
@@ -70,8 +71,9 @@ CALL (subject) {
   WHERE (r.valid_from IS NULL OR r.valid_from <= day) AND (r.valid_to IS NULL OR day < r.valid_to)
   RETURN l, 'role' AS via, r, type(r) AS role, c.reference AS reference, day AS reference_date
 }
-RETURN l.entry_id AS entry_id, via, role, reference, reference_date, $kind AS reached_kind, $key AS reached_key,
-       r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from, r.valid_to AS valid_to
+RETURN l.entry_id AS entry_id, via, role, reference, reference_date, asked.kind AS reached_kind,
+       asked.key AS reached_key, r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from,
+       r.valid_to AS valid_to
 
 // name: lock_entry
 // Takes the entry's write lock in the transaction that will change it, and reads its status.

@@ -157,3 +157,20 @@ def test_associated_risk_is_kept_apart_from_restrictions(engine: tuple[Engine, A
     assert safety_entry in near and near[safety_entry].distance == 3
     assert near[safety_entry].entry.subject.key == y
     assert court_entry not in near  # a restriction is never repeated as associated risk
+
+
+def test_batch_check_answers_as_single_checks(engine: tuple[Engine, Answers]) -> None:
+    eng, answers = engine
+    cases = answers.cases
+    subjects = [
+        ("enterprise", str(cases[c]["uscc"])) for c in ("finance_head", "legal_rep_change", "revoked_entry")
+    ]
+    subjects.append(("person", str(cases["multi_listed_via_organisations"]["person"])))
+    batch = eng.check_many(subjects, DAY, action="public_bidding")  # type: ignore[arg-type]
+    for (kind, key), result in zip(subjects, batch, strict=True):
+        single = eng.check(kind, key, DAY, action="public_bidding")  # type: ignore[arg-type]
+        assert result.model_dump(exclude={"associated_risk"}) == single.model_dump(
+            exclude={"associated_risk"}
+        )
+        assert result.associated_risk == []
+    assert [r.restricted for r in batch] == [True, True, False, True]  # market ban reaches the legal rep.

@@ -142,10 +142,13 @@ class VisibleStore(GraphStore):
         seen = self._visible_ids({r.entry_id for r in rows})
         return [r for r in rows if r.entry_id in seen]
 
-    def reaching(
-        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+    def reaching_many(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
     ) -> list[ReachRow]:
-        rows = self.inner.reaching(kind, key, covers, as_of)
+        rows = self.inner.reaching_many(subjects, covers, as_of)
         seen = self._visible_ids({r.entry_id for r in rows})
         return [r for r in rows if r.entry_id in seen]
 

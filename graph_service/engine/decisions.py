@@ -221,29 +221,48 @@ class Engine:
         action: str | None = None,
         measure: str | None = None,
     ) -> CheckResult:
+        return self.check_many([(kind, key)], as_of, action, measure, associated=True)[0]
+
+    def check_many(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        as_of: date,
+        action: str | None = None,
+        measure: str | None = None,
+        associated: bool = False,
+    ) -> list[CheckResult]:
+        """The same check for many subjects, answered from one `reaching_many` call and one lookup of
+        entries and names for them all. Associated risk (a graph walk per subject) only on request."""
         wanted = self._wanted(action, measure)
-        rows = self.store.reaching(kind, key, self.covers, as_of)
-        reasons = self._reasons(rows, as_of, wanted)
-        black = [(row, r) for row, r in reasons if r.entry.kind == "black"]
-        in_force = [r for _, r in black if r.entry.state == "in_force" and r.measures]
-        suspended = [r for _, r in black if r.entry.state == "suspended" and r.measures]
-        history = [r for _, r in black if r.entry.state not in ("in_force", "suspended")]
-        subject = self._subjects([(kind, key)])[(kind, key)]
-        result = CheckResult(
-            subject=subject,
-            as_of=as_of,
-            action=action,
-            measure=measure,
-            restricted=bool(in_force),
-            measures=self._union(in_force),
-            reasons=in_force,
-            suspended=suspended,
-            not_counting=history,
-        )
-        result.associated_risk = self._associated(kind, key, as_of, {r.entry.entry_id for _, r in reasons})
-        if action == GREEN_CHANNEL:
-            self._green_channel(result, reasons, as_of)
-        return result
+        rows = self.store.reaching_many(subjects, self.covers, as_of)
+        by_subject: dict[tuple[str, str], list[tuple[ReachRow, Reason]]] = defaultdict(list)
+        for row, reason in self._reasons(rows, as_of, wanted):
+            by_subject[(row.reached_kind, row.reached_key)].append((row, reason))
+        names = self._subjects(subjects)
+        results = []
+        for kind, key in subjects:
+            reasons = by_subject.get((kind, key), [])
+            black = [r for _, r in reasons if r.entry.kind == "black"]
+            in_force = [r for r in black if r.entry.state == "in_force" and r.measures]
+            result = CheckResult(
+                subject=names[(kind, key)],
+                as_of=as_of,
+                action=action,
+                measure=measure,
+                restricted=bool(in_force),
+                measures=self._union(in_force),
+                reasons=in_force,
+                suspended=[r for r in black if r.entry.state == "suspended" and r.measures],
+                not_counting=[r for r in black if r.entry.state not in ("in_force", "suspended")],
+            )
+            if associated:
+                result.associated_risk = self._associated(
+                    kind, key, as_of, {r.entry.entry_id for _, r in reasons}
+                )
+            if action == GREEN_CHANNEL:
+                self._green_channel(result, reasons, as_of)
+            results.append(result)
+        return results
 
     def _associated(
         self, kind: Literal["person", "enterprise"], key: str, day: date, reaching: set[str]

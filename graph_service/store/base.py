@@ -337,12 +337,21 @@ class GraphStore(abc.ABC):
         of the given entries whatever their status, or else of every black entry in force on `as_of`
         (ListEntry.in_force_on). In sort_reach order, one call, no round trip per entry or hop."""
 
-    @abc.abstractmethod
     def reaching(
         self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
     ) -> list[ReachRow]:
         """The entries of any kind and status that reach this subject under these rules, as ReachRows
         with the subject as reached, in sort_reach order, in one call."""
+        return self.reaching_many([(kind, key)], covers, as_of)
+
+    @abc.abstractmethod
+    def reaching_many(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
+    ) -> list[ReachRow]:
+        """`reaching` for many subjects in one call (batch checks), in sort_reach order."""
 
     @abc.abstractmethod
     def neighbourhood(

@@ -397,30 +397,42 @@ class EmbeddedStore(GraphStore):
                             rows.append(self._role_row(entry, cover, role, day))
         return sort_reach(rows)
 
-    def reaching(
-        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+    def reaching_many(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
     ) -> list[ReachRow]:
         by_type = self._by_list_type(covers)
+        rows: list[ReachRow] = []
         with self._lock:
-            rows = [
-                row
-                for link in self.entries_of_subject(kind, key)
-                for row in self._direct_rows(link.entry)
-                if row.reached_kind == kind and row.reached_key == key
-            ]
-            for role in self.roles_of_holder(kind, key):
-                for link in self.entries_of_subject("enterprise", role.enterprise):
-                    if link.relation != "subject":
-                        continue
-                    for cover in by_type.get(link.entry.list_type, ()):
-                        if cover.role != role.type or (
-                            cover.position is not None and role.position != cover.position
-                        ):
-                            continue
-                        day = reference_day(link.entry, cover.reference, as_of)
-                        if role.holds_on(day):
-                            rows.append(self._role_row(link.entry, cover, role, day))
+            for kind, key in dict.fromkeys(subjects):
+                rows += self._reaching_one(kind, key, by_type, as_of)
         return sort_reach(rows)
+
+    def _reaching_one(
+        self, kind: Literal["person", "enterprise"], key: str, by_type: dict[str, list[Cover]], as_of: date
+    ) -> list[ReachRow]:
+        # Called with the store's lock held (reaching_many).
+        rows = [
+            row
+            for link in self.entries_of_subject(kind, key)
+            for row in self._direct_rows(link.entry)
+            if row.reached_kind == kind and row.reached_key == key
+        ]
+        for role in self.roles_of_holder(kind, key):
+            for link in self.entries_of_subject("enterprise", role.enterprise):
+                if link.relation != "subject":
+                    continue
+                for cover in by_type.get(link.entry.list_type, ()):
+                    if cover.role != role.type or (
+                        cover.position is not None and role.position != cover.position
+                    ):
+                        continue
+                    day = reference_day(link.entry, cover.reference, as_of)
+                    if role.holds_on(day):
+                        rows.append(self._role_row(link.entry, cover, role, day))
+        return rows
 
     def search_names(
         self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int

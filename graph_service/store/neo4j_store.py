@@ -380,10 +380,16 @@ class Neo4jStore(GraphStore):
         records = self._read(self.q.reach, covers=self._covers(covers), as_of=as_of, entry_ids=ids)
         return self._reach_rows(records)
 
-    def reaching(
-        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+    def reaching_many(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
     ) -> list[ReachRow]:
-        records = self._read(self.q.reaching, kind=kind, key=key, covers=self._covers(covers), as_of=as_of)
+        if not subjects:
+            return []
+        asked = [{"kind": kind, "key": key} for kind, key in dict.fromkeys(subjects)]
+        records = self._read(self.q.reaching_many, subjects=asked, covers=self._covers(covers), as_of=as_of)
         return self._reach_rows(records)
 
     def search_names(

@@ -342,3 +342,25 @@ def test_search_names_normalised_paged_and_ordered(store: GraphStore) -> None:
     assert people == (1, [SearchHit(kind="person", key=g["old"].person_key, name="张建国")])  # type: ignore[attr-defined]
     assert store.search_names("张建", ["enterprise"], 10, 0) == (0, [])
     assert store.search_names("测试", ["enterprise", "person"], 100, 0)[0] == 4
+
+
+def test_reaching_many_is_reaching_for_each(store: GraphStore) -> None:
+    g = small_graph(store)
+    asked = [("person", g["new"].person_key), ("enterprise", g["a"].uscc), ("person", g["old"].person_key),  # type: ignore[attr-defined]
+             ("person", "P" + "4" * 32)]  # fmt: skip
+    many = store.reaching_many(asked, COVERS, date(2021, 1, 1))
+    one_by_one = [row for kind, key in asked for row in store.reaching(kind, key, COVERS, date(2021, 1, 1))]  # type: ignore[arg-type]
+    assert many == sorted(
+        one_by_one,
+        key=lambda r: (
+            r.entry_id,
+            r.reached_kind,
+            r.reached_key,
+            r.via,
+            r.role or "",
+            r.role_id or "",
+            r.reference or "",
+        ),
+    )
+    assert {r.reached_key for r in many} == {g["new"].person_key, g["a"].uscc, g["old"].person_key}  # type: ignore[attr-defined]
+    assert store.reaching_many([], COVERS, date(2021, 1, 1)) == []
