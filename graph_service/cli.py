@@ -25,6 +25,7 @@ from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.snapshots.cli import export_command, import_command
 from graph_service.store import GraphStore, StoreError, open_store
 from graph_service.synthetic import Answers, Generator, load_synthetic
+from loaders.cli import export_admin, load
 
 app = typer.Typer(
     help="credit-graph: enterprises, the people responsible for them, and joint punishment.",
@@ -231,6 +232,8 @@ def demo(
     store.close()
 
 
+app.command("load")(load)
+app.command("export-admin")(export_admin)
 app.command("controllers")(controllers_command)
 app.command("export")(export_command)
 app.command("import")(import_command)

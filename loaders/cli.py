@@ -1,0 +1,293 @@
+"""`credit-graph load` and `credit-graph export-admin`: the loaders from the command line.
+
+Bad arguments, settings, mappings and unreadable files end with one message and exit code 2; a load
+whose share of rejected rows is above CREDIT_GRAPH_REJECT_THRESHOLD ends with exit code 1 after its
+summary. Neither prints a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.exceptions import TyperException
+
+from graph_service.settings import Settings, SettingsError, load_settings
+from graph_service.store import GraphStore, StoreError, open_store
+from graph_service.store.base import MissingReferenceError
+from graph_service.store.embedded import EmbeddedStore
+from loaders import LOADERS, InputError, LoadOptions, LoadReport, MappingError, Tick, run_load
+from loaders.admin_export import write_admin_import
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+KINDS_HELP = ", ".join(LOADERS) + " (loaders/README.md says what each holds)"
+
+
+class LoadError(TyperException):
+    """Ends the command with this message and exit code. A TyperException, so that `credit-graph`'s
+    main turns it into one line and the code, however the command module was started."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+
+def _fail(message: str, code: int) -> LoadError:
+    return LoadError(message, code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+class _Bar:
+    """A rich progress bar over the file's bytes (rows for XLSX), with rows per second."""
+
+    def __init__(self, label: str) -> None:
+        self.progress = Progress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rows]:>10,} rows"),
+            TextColumn("{task.fields[rate]:>8,.0f} rows/s"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.task = self.progress.add_task(label, total=None, rows=0, rate=0.0)
+        self.started = time.perf_counter()
+
+    def __enter__(self) -> _Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def tick(self, tick: Tick) -> None:
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        self.progress.update(
+            self.task, completed=tick.position, total=tick.total, rows=tick.rows, rate=tick.rows / elapsed
+        )
+
+
+def summarise(report: LoadReport) -> None:
+    c = report.counters
+    what = LOADERS[report.kind].summary
+    table = Table(title=f"{what}: {report.file} ({report.encoding or 'xlsx'}, source {report.source})")
+    table.add_column("rows")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("read", c.rows),
+        ("loaded", c.loaded),
+        ("rejected", c.rejected),
+        ("kept flagged (id_valid=false)", c.kept_flagged),
+        ("with unresolved references", c.unresolved_rows),
+        ("held back, unresolved", c.held),
+        ("skipped (nothing the graph keeps)", c.skipped),
+    ):
+        table.add_row(label, f"{value:,}")
+    if report.resumed_batches:
+        table.add_row("batches resumed past", f"{report.resumed_batches:,}")
+    out.print(table)
+    writes = Table(title="writes")
+    for column in ("kind", "created", "updated", "unchanged"):
+        writes.add_column(column, justify="right" if column != "kind" else "left")
+    for kind, r in c.results.items():
+        writes.add_row(kind, f"{r.created:,}", f"{r.updated:,}", f"{r.unchanged:,}")
+    out.print(writes)
+    if c.removed:
+        out.print(f"entries no longer in the source, marked removed_from_source: {c.removed:,}")
+    if report.removal_skipped and report.kind in ("court", "list"):
+        out.print(f"entries missing from this snapshot were not marked removed: {report.removal_skipped}")
+    out.print(f"rejects: {report.reject_file}")
+    out.print(f"unresolved references: {report.unresolved_file}")
+    rate = c.rows / report.seconds if report.seconds else 0.0
+    out.print(
+        f"load {report.kind} {report.file.name}: {c.rows} rows, {c.loaded} loaded, {c.rejected} rejected, "
+        f"{c.unresolved} unresolved, {report.changed} changes, {c.removed} removed, "
+        f"{report.seconds:.1f}s ({rate:,.0f} rows/s)",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _options(
+    settings: Settings,
+    encoding: str | None,
+    keep_invalid_codes: bool,
+    batch_size: int | None,
+    **more: object,
+) -> LoadOptions:
+    return LoadOptions(
+        secret=settings.person_hash_key(),
+        batch_size=batch_size or settings.batch_size,
+        reject_threshold=settings.reject_threshold,
+        keep_invalid_codes=keep_invalid_codes,
+        encoding=encoding,
+        rules_path=settings.rules_path,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def _run(
+    store: GraphStore, kind: str, file: Path, options: LoadOptions, mapping: Path | None, folder: Path
+) -> LoadReport:
+    try:
+        with _Bar(f"{kind} {file.name}") as bar:
+            return run_load(store, kind, file, options, mapping, folder, bar.tick)
+    except (MappingError, InputError) as exc:
+        raise _fail(str(exc), 2) from None
+    except MissingReferenceError as exc:
+        raise _fail(f"{file}: {exc}", 1) from None
+    except OSError as exc:
+        raise _fail(f"{exc.filename or file}: {exc.strerror}", 2) from None
+
+
+def _threshold(report: LoadReport) -> None:
+    if report.failed:
+        raise _fail(
+            f"{report.counters.rejected:,} of {report.counters.rows:,} rows rejected "
+            f"({report.reject_rate:.1%}), above CREDIT_GRAPH_REJECT_THRESHOLD={report.threshold:g}; "
+            f"see {report.reject_file}",
+            1,
+        )
+
+
+def load(
+    kind: Annotated[str, typer.Argument(help=f"What the file holds: {KINDS_HELP}")],
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030), XLSX or JSON Lines")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column mapping (YAML); the shipped one for the kind if absent")
+    ] = None,
+    reject_file: Annotated[
+        Path | None,
+        typer.Option(help="Where rejected rows go (CSV); <data_dir>/loads/<file>.rejects.csv if absent"),
+    ] = None,
+    unresolved_file: Annotated[
+        Path | None,
+        typer.Option(help="Where unresolved references go (CSV); beside the reject file if absent"),
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="utf-8 or gb18030; detected when absent")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet; the first if absent")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source name the records carry; the mapping's if absent")
+    ] = None,
+    snapshot_date: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="Day a list snapshot was published (YYYY-MM-DD); today if absent"
+        ),
+    ] = None,
+    keep_invalid_codes: Annotated[
+        bool,
+        typer.Option(
+            help="Keep codes that fail their check, flagged id_valid=false, instead of rejecting the row"
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Rows per batch; CREDIT_GRAPH_BATCH_SIZE if absent")
+    ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            help="Start from the first row even when an interrupted load of the same file could resume"
+        ),
+    ] = False,
+) -> None:
+    """Load a file of registration data, a published list or a practitioner register."""
+    if kind not in LOADERS:
+        raise _fail(f"unknown kind {kind!r}; one of {', '.join(LOADERS)}", 2)
+    settings = _settings()
+    options = _options(
+        settings,
+        encoding,
+        keep_invalid_codes,
+        batch_size,
+        sheet=sheet,
+        source=source,
+        snapshot_date=snapshot_date.date() if snapshot_date else None,
+        reject_file=reject_file,
+        unresolved_file=unresolved_file,
+        resume=not restart,
+    )
+    try:
+        store = open_store(settings)
+    except StoreError as exc:
+        raise _fail(f"cannot open the {settings.backend} store: {exc}", 1) from None
+    with store:
+        report = _run(store, kind, file, options, mapping, settings.data_dir / "loads")
+    summarise(report)
+    _threshold(report)
+
+
+def export_admin(
+    folder: Annotated[Path, typer.Argument(help="Where the neo4j-admin import files go")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="KIND=FILE, in load order, e.g. enterprises=e.csv personnel=p.csv")
+    ],
+    keep_invalid_codes: Annotated[
+        bool, typer.Option(help="Keep codes that fail their check, flagged id_valid=false")
+    ] = False,
+    batch_size: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per batch")] = None,
+    database: Annotated[str, typer.Option(help="Database the printed command imports into")] = "neo4j",
+) -> None:
+    """Validate files as a load would and write them as neo4j-admin import CSV files (for a first load
+    of large data into an empty Neo4j); prints the import command. The files are loaded into a staging
+    embedded store under FOLDER/staging first, so they hold exactly what a load would write."""
+    from graph_service.store import check_hash_key
+
+    pairs: list[tuple[str, Path]] = []
+    for item in inputs:
+        kind, sep, name = item.partition("=")
+        if not sep or kind not in LOADERS:
+            raise _fail(f"{item!r}: expected KIND=FILE with KIND one of {', '.join(LOADERS)}", 2)
+        pairs.append((kind, Path(name)))
+    settings = _settings()
+    staging_path = folder / "staging" / "graph.sqlite3"
+    for leftover in staging_path.parent.glob("graph.sqlite3*"):
+        leftover.unlink()  # a staging store from an earlier export would mix into this one
+    try:
+        staging = EmbeddedStore(staging_path)
+    except StoreError as exc:
+        raise _fail(f"cannot open the staging store: {exc}", 1) from None
+    check_hash_key(staging, settings.person_hash_key())
+    started = time.perf_counter()
+    rows = 0
+    with staging:
+        for kind, path in pairs:
+            options = _options(
+                settings,
+                None,
+                keep_invalid_codes,
+                batch_size,
+                reject_file=folder / "reports" / f"{path.name}.rejects.csv",
+                resume=False,
+            )
+            report = _run(staging, kind, path, options, None, folder / "reports")
+            rows += report.counters.rows
+            summarise(report)
+            _threshold(report)
+        export = write_admin_import(staging, folder / "import", database)
+    seconds = time.perf_counter() - started
+    for label, written, n in export.nodes:
+        out.print(f"{label:<18} {n:>10,} nodes          {written}")
+    for type_, written, n in export.relationships:
+        out.print(f"{type_ or '(by :TYPE)':<18} {n:>10,} relationships  {written}")
+    out.print(f"exported {rows:,} rows in {seconds:.1f}s ({rows / seconds if seconds else 0:,.0f} rows/s)")
+    out.print("With the database stopped (this replaces it), run:")
+    out.print(export.command(), markup=False, highlight=False)
+    out.print(
+        "then start Neo4j and give every client the same CREDIT_GRAPH_HASH_KEY; the service creates its "
+        "constraints and indexes at start."
+    )

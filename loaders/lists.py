@@ -1,0 +1,476 @@
+"""Published lists: the court's dishonest judgment debtors (失信被执行人) and a generic format for other
+authorities' black, red and watch lists.
+
+Each file is a snapshot of its source. Rows become ListEntry nodes (one decision naming one subject);
+after a complete, successful load, the source's entries of the same list type that the snapshot no
+longer has are marked removed_from_source with the snapshot's date, never deleted. A subject or a named
+person the file gives only by name or masked number is matched to a stored person only when exactly one
+fits; otherwise it is reported as unresolved and never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import ClassVar
+
+from pydantic import ValidationError
+
+from graph_service.identifiers import (
+    IdentifierError,
+    is_masked,
+    is_valid_id_number,
+    mask_id_number,
+    normalize_code,
+    normalize_name,
+    validate_enterprise_code,
+)
+from graph_service.model import EntryStatus, ListEntry, NamedResponsible, Person, RoleType, entry_id_for
+from graph_service.rules import ListType, RulesError, load_rules
+from loaders.common import History, Matcher, Organisations, People
+from loaders.engine import BatchOut, Context, Loader, Unresolved
+from loaders.fields import Document, EnterpriseCode, Row, document_problem
+from loaders.mapping import MappingError, header_key
+
+_ID_LIKE = re.compile(r"^[\d*]{17}[\dX*]$")
+_ORG_CODE_LIKE = re.compile(r"^[0-9A-Z]{8}-?[0-9X]$")
+_ORG_NAME_ENDINGS = (
+    "公司",
+    "厂",
+    "合作社",
+    "经营部",
+    "中心",
+    "商店",
+    "店",
+    "医院",
+    "学校",
+    "协会",
+    "所",
+    "站",
+    "社",
+)
+STATUSES: tuple[EntryStatus, ...] = (
+    "active",
+    "under_objection",
+    "repaired",
+    "revoked",
+    "removed_from_source",
+    "archived",
+)
+# A listing that has already stopped counting keeps its own status when the source drops it.
+_STILL_COUNTING: tuple[EntryStatus, ...] = ("active", "under_objection")
+
+
+@dataclass
+class Subject:
+    name: str
+    kind: str  # "person" or "enterprise"
+    code: EnterpriseCode | None = None  # an organisation's USCC
+    document: Document | None = None  # a person's number, perhaps masked
+    org_code: str | None = None  # an organisation known only by its organisation code
+
+
+@dataclass
+class Named:
+    name: str
+    role: str
+    document: Document | None
+
+
+@dataclass
+class ListRow:
+    list_type: ListType
+    authority: str
+    decision_number: str
+    subject: Subject
+    conduct: str
+    conduct_category: int | None
+    conduct_date: date | None
+    listed_on: date
+    expires_on: date | None
+    status: EntryStatus
+    disclosure: str
+    named: list[Named] = field(default_factory=list)
+    legal_rep: str | None = None  # named without a number: matched among the subject's representatives
+
+
+class ListLoader(Loader[ListRow]):
+    """What the court list and the generic list share; they differ in columns and a few constants."""
+
+    sensitive = frozenset({"subject_id", "named"})
+    key_field = "decision_number"
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        try:
+            self.rules = load_rules(ctx.options.rules_path)
+        except RulesError as err:
+            raise MappingError(str(err)) from None
+        self.people = People(ctx)
+        self.orgs = Organisations(ctx)
+        self.history = History(ctx)
+        self.matcher = Matcher(ctx, self.history)
+        self.list_types: set[str] = set()
+        self.by_word = {header_key(t.code): t for t in self.rules.list_types}
+        self.by_word.update({header_key(t.name_zh): t for t in self.rules.list_types})
+        fixed = ctx.option("list_type")
+        self.fixed: ListType | None = None
+        if fixed is not None:
+            self.fixed = self.rules.list_type(fixed)
+            if self.fixed is None:
+                raise MappingError(f"the mapping's list_type {fixed!r} is not a list type of the rules")
+
+    # -- reading a row ----------------------------------------------------------------------------
+
+    def _list_type(self, row: Row) -> ListType | None:
+        if self.fixed is not None:
+            return self.fixed
+        raw = row.text("list_type", required=True)
+        if raw is None:
+            return None
+        found = self.by_word.get(header_key(raw))
+        if found is None:
+            row.problem("list_type", "not a list type of the rules (its code or its Chinese name)")
+        return found
+
+    def _subject(self, row: Row) -> Subject | None:
+        name = row.text("subject_name", required=True)
+        raw = row.raw("subject_id")
+        kind = row.enum("subject_type")
+        if name is None:
+            return None
+        code = normalize_code(raw) if raw else ""
+        if kind is None:
+            if is_masked(code) or is_valid_id_number(code):
+                kind = "person"
+            elif code:
+                kind = "enterprise" if _code_ok(code) or not _ID_LIKE.match(code) else "person"
+            else:
+                kind = "enterprise" if name.endswith(_ORG_NAME_ENDINGS) else "person"
+        if kind == "person":
+            if not code:
+                return Subject(name, "person")
+            doc = row.document("subject_id", "subject_id_type", allow_masked=True)
+            return Subject(name, "person", document=doc) if doc is not None else None
+        if kind != "enterprise":
+            row.problem("subject_type", f"maps to {kind!r}; a subject is a person or an enterprise")
+            return None
+        if not code:
+            return Subject(name, "enterprise")
+        if _ORG_CODE_LIKE.match(code):
+            return Subject(name, "enterprise", org_code=code)
+        found = row.enterprise_code("subject_id")
+        return Subject(name, "enterprise", code=found) if found is not None else None
+
+    def _common(self, row: Row) -> ListRow | None:
+        list_type = self._list_type(row)
+        authority = row.text("authority", required=True)
+        decision = row.text("decision_number", required=True)
+        subject = self._subject(row)
+        conduct = row.text("conduct") or ""
+        category = row.integer("conduct_category", 1, 4)
+        if category is None and list_type is not None and list_type.kind == "black":
+            category = self.ctx.option("conduct_category")
+        conduct_date = row.date("conduct_date")
+        listed_on = row.date("listed_on", required=True)
+        expires_on = row.date("expires_on")
+        status = row.enum("status") or "active"
+        if status not in STATUSES:
+            row.problem("status", f"maps to {status!r}, not an entry status ({', '.join(STATUSES)})")
+        disclosure = row.enum("disclosure") or self.ctx.option("disclosure", "public")
+        if disclosure not in ("public", "government", "authorized"):
+            row.problem("disclosure", f"maps to {disclosure!r}; expected public, government or authorized")
+        if listed_on and conduct_date and conduct_date > listed_on:
+            row.problem("conduct_date", f"after the listing date {listed_on.isoformat()}")
+        if listed_on and expires_on and expires_on < listed_on:
+            row.problem("expires_on", f"before the listing date {listed_on.isoformat()}")
+        if list_type is not None and list_type.kind != "black" and row.raw("conduct_category"):
+            row.problem("conduct_category", f"a {list_type.kind} list has no conduct category")
+        if list_type is None or authority is None or decision is None or subject is None or listed_on is None:
+            return None
+        if row.bad:
+            return None
+        if (
+            expires_on is None
+            and self.ctx.option("expiry_from_rules", True)
+            and list_type.default_duration_days
+        ):
+            expires_on = listed_on + timedelta(days=list_type.default_duration_days)
+        self.list_types.add(list_type.code)
+        return ListRow(
+            list_type=list_type,
+            authority=authority,
+            decision_number=decision,
+            subject=subject,
+            conduct=conduct,
+            conduct_category=category if list_type.kind == "black" else None,
+            conduct_date=conduct_date,
+            listed_on=listed_on,
+            expires_on=expires_on,
+            status=status,  # type: ignore[arg-type]
+            disclosure=disclosure,
+        )
+
+    def key(self, parsed: ListRow) -> str:
+        s = parsed.subject
+        who = s.code.code if s.code else (s.document.number if s.document else s.org_code or "")
+        return f"{parsed.list_type.code}|{parsed.authority}|{parsed.decision_number}|{s.name}|{who}"
+
+    def seen(self, values: dict[str, str | None]) -> str | None:
+        # From the raw cells, so a listing whose row is rejected still counts as present in the snapshot.
+        if self.fixed is not None:
+            list_type = self.fixed.code
+        else:
+            found = self.by_word.get(header_key(values.get("list_type") or ""))
+            list_type = found.code if found is not None else ""
+        parts = [values.get("authority"), values.get("decision_number"), values.get("subject_name")]
+        return "\x1f".join([list_type, *(normalize_name(p or "") for p in parts)])
+
+    @staticmethod
+    def entry_seen(entry: ListEntry) -> str:
+        return "\x1f".join((entry.list_type, entry.authority, entry.decision_number, entry.subject_name))
+
+    # -- resolving a batch ------------------------------------------------------------------------
+
+    def apply(self, items: list[tuple[Row, ListRow]], out: BatchOut) -> None:
+        codes = [p.subject.code.code for _, p in items if p.subject.code is not None]
+        self.orgs.fetch(codes)
+        self.history.prefetch([c for c in codes if self.orgs.get(c) is not None])
+        subjects: dict[int, tuple[str, str]] = {}
+        persons: list[tuple[Row, str, Person]] = []
+        for row, parsed in items:
+            s = parsed.subject
+            if s.code is not None:
+                self.orgs.stub(s.code.code, s.name, s.code.valid, out)
+                subjects[row.number] = ("enterprise", s.code.code)
+            elif s.kind == "enterprise":
+                reason = (
+                    "an organisation code alone: the store is keyed by USCC"
+                    if s.org_code
+                    else "an organisation without a code"
+                )
+                out.unresolved_ref(self._unresolved(row, "subject_id", s.name, s.org_code, "", reason))
+                out.held_rows.add(row.number)
+            elif s.document is not None and not s.document.masked:
+                person = self.people.person(s.document, s.name)
+                persons.append((row, "subject_id", person))
+                subjects[row.number] = ("person", person.person_key)
+            else:
+                masked = s.document.number if s.document is not None else None
+                found = self.matcher.match(s.name, masked, None)
+                if found.person is None:
+                    out.unresolved_ref(
+                        self._unresolved(
+                            row, "subject_id", s.name, masked, "", found.reason, found.candidates
+                        )
+                    )
+                    out.held_rows.add(row.number)
+                else:
+                    subjects[row.number] = ("person", found.person.person_key)
+        named: dict[int, list[NamedResponsible]] = {}
+        for row, parsed in items:
+            subject = subjects.get(row.number)
+            if subject is None:
+                continue
+            named[row.number] = self._named(row, parsed, subject, persons, out)
+        self.people.to_write(persons, out)
+        for row, parsed in items:
+            subject = subjects.get(row.number)
+            if subject is None:
+                continue
+            kind, key = subject
+            try:
+                entry = ListEntry(
+                    entry_id=entry_id_for(parsed.authority, parsed.decision_number, key),
+                    list_type=parsed.list_type.code,
+                    domain=parsed.list_type.domain,
+                    kind=parsed.list_type.kind,
+                    authority=parsed.authority,
+                    decision_number=parsed.decision_number,
+                    subject_kind=kind,
+                    subject_key=key,
+                    subject_name=parsed.subject.name,
+                    conduct=parsed.conduct,
+                    conduct_category=parsed.conduct_category,
+                    conduct_date=parsed.conduct_date,
+                    listed_on=parsed.listed_on,
+                    expires_on=parsed.expires_on,
+                    status=parsed.status,
+                    disclosure=parsed.disclosure,
+                    named_responsible=tuple(named[row.number]),
+                    source=self.ctx.source,
+                    loaded_at=self.ctx.loaded_at,
+                )
+            except ValidationError as err:
+                out.reject(row, "decision_number", str(err.errors()[0]["msg"]).removeprefix("Value error, "))
+                continue
+            out.entries.append(entry)
+        self.history.take()
+        self.matcher.reset()
+
+    def _named(
+        self,
+        row: Row,
+        parsed: ListRow,
+        subject: tuple[str, str],
+        persons: list[tuple[Row, str, Person]],
+        out: BatchOut,
+    ) -> list[NamedResponsible]:
+        kind, key = subject
+        context = key if kind == "enterprise" else None
+        result: dict[str, NamedResponsible] = {}
+        if parsed.legal_rep and context is not None:
+            types = [RoleType.LEGAL_REPRESENTATIVE_OF, RoleType.PRINCIPAL_OF]
+            found = self.matcher.match(parsed.legal_rep, None, context, types)
+            if found.person is None:
+                out.unresolved_ref(
+                    self._unresolved(row, "legal_rep_name", parsed.legal_rep, None, context, found.reason)
+                )
+            else:
+                role = self.ctx.option("legal_rep_role", "法定代表人")
+                result[found.person.person_key] = NamedResponsible(
+                    person_key=found.person.person_key, name=parsed.legal_rep, role=role
+                )
+        for n in parsed.named:
+            if n.document is not None and not n.document.masked:
+                person = self.people.person(n.document, n.name)
+                persons.append((row, "named", person))
+                person_key = person.person_key
+            else:
+                masked = n.document.number if n.document is not None else None
+                found = self.matcher.match(n.name, masked, context)
+                if found.person is None:
+                    out.unresolved_ref(
+                        self._unresolved(
+                            row, "named", n.name, masked, context or "", found.reason, found.candidates
+                        )
+                    )
+                    continue
+                person_key = found.person.person_key
+            if (kind, key) == ("person", person_key):
+                continue
+            result.setdefault(person_key, NamedResponsible(person_key=person_key, name=n.name, role=n.role))
+        return list(result.values())
+
+    @staticmethod
+    def _unresolved(
+        row: Row, field: str, name: str, code: str | None, enterprise: str, reason: str, n: int = 0
+    ) -> Unresolved:
+        shown = mask_id_number(code) if code and (_ID_LIKE.match(code) or "*" in code) else (code or "")
+        return Unresolved(row.number, row.header(field), name, shown, enterprise, reason, n)
+
+    # -- the snapshot ----------------------------------------------------------------------------
+
+    def finish(self, seen: set[int], out: BatchOut) -> str | None:
+        removed_on = self.ctx.snapshot_date
+        for list_type in sorted(self.list_types):
+            for entry in self.ctx.store.entries_of_list(list_type, self.ctx.source):
+                if entry.status not in _STILL_COUNTING or hash(self.entry_seen(entry)) in seen:
+                    continue
+                out.entries.append(
+                    entry.model_copy(
+                        update={
+                            "status": "removed_from_source",
+                            "removed_on": removed_on,
+                            "loaded_at": self.ctx.loaded_at,
+                        }
+                    )
+                )
+        return None
+
+
+class CourtListLoader(ListLoader):
+    kind = "court"
+    summary = "the court's list of dishonest judgment debtors (失信被执行人名单)"
+    fields: ClassVar[dict[str, bool]] = {
+        "decision_number": True,
+        "subject_name": True,
+        "subject_type": False,
+        "subject_id_type": False,
+        "subject_id": False,
+        "legal_rep_name": False,
+        "authority": True,
+        "conduct_date": False,
+        "listed_on": True,
+        "expires_on": False,
+        "conduct": False,
+        "obligation": False,
+        "status": False,
+        "disclosure": False,
+        "conduct_category": False,
+        "list_type": False,
+    }
+
+    def parse(self, row: Row) -> ListRow | None:
+        parsed = self._common(row)
+        legal_rep = row.text("legal_rep_name")
+        if parsed is None:
+            return None
+        if legal_rep and parsed.subject.kind == "enterprise":
+            parsed.legal_rep = legal_rep
+        return parsed
+
+
+class GenericListLoader(ListLoader):
+    kind = "list"
+    summary = "other authorities' black, red and watch lists in the generic format"
+    fields: ClassVar[dict[str, bool]] = {
+        "list_type": True,
+        "authority": True,
+        "decision_number": True,
+        "subject_name": True,
+        "subject_type": False,
+        "subject_id_type": False,
+        "subject_id": False,
+        "named": False,
+        "conduct": False,
+        "conduct_category": False,
+        "conduct_date": False,
+        "listed_on": True,
+        "expires_on": False,
+        "disclosure": False,
+        "status": False,
+    }
+
+    def parse(self, row: Row) -> ListRow | None:
+        parsed = self._common(row)
+        named = self._named_persons(row)
+        if parsed is None or row.bad:
+            return None
+        parsed.named = named
+        return parsed
+
+    def _named_persons(self, row: Row) -> list[Named]:
+        """'张三|法定代表人|34052419800101001X;李四|财务负责人': name, role as the decision words it,
+        and a number (full or masked) when the decision gives one."""
+        text = row.text("named")
+        if not text:
+            return []
+        people: list[Named] = []
+        for part in re.split(r"[;\n]+", text):
+            fields = [f.strip() for f in part.split("|")]
+            if not fields or not fields[0]:
+                continue
+            name = fields[0]
+            role = fields[1] if len(fields) > 1 and fields[1] else "直接责任人员"
+            number = normalize_code(fields[2]) if len(fields) > 2 and fields[2] else None
+            doc = None
+            if number is not None:
+                if is_masked(number):
+                    doc = Document(number, "resident_id", masked=True)
+                elif (reason := document_problem(number)) is not None:
+                    row.problem("named", f"{name}: {reason}")
+                    continue
+                else:
+                    doc = Document(number, "resident_id", masked=False)
+            people.append(Named(name, role, doc))
+        return people
+
+
+def _code_ok(code: str) -> bool:
+    try:
+        validate_enterprise_code(code)
+    except IdentifierError:
+        return False
+    return True

@@ -1,0 +1,106 @@
+"""`credit-graph load` and `credit-graph export-admin` as a user runs them: exit codes, one-line errors,
+never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SECRET
+from tests.test_loaders_samples import SAMPLES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(tmp: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CREDIT_GRAPH_")}
+    environment.update(CREDIT_GRAPH_DATA_DIR=str(tmp / "data"), CREDIT_GRAPH_HASH_KEY=SECRET, **env)
+    return subprocess.run(
+        [sys.executable, "-m", "graph_service.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+        cwd=REPO,
+    )
+
+
+def clean_failure(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_load_prints_a_summary_and_a_second_load_changes_nothing(tmp_path: Path) -> None:
+    first = run(tmp_path, "load", "enterprises", str(SAMPLES / "enterprises.csv"))
+    assert first.returncode == 0, first.stderr
+    assert "201 rows, 195 loaded, 6 rejected" in first.stdout
+    assert (tmp_path / "data" / "loads" / "enterprises.csv.rejects.csv").exists()
+    again = run(tmp_path, "load", "enterprises", str(SAMPLES / "enterprises.csv"))
+    assert again.returncode == 0 and " 0 changes" in again.stdout, again.stdout
+    stats = run(tmp_path, "stats")
+    assert "195" in stats.stdout
+
+
+def test_bad_arguments_end_with_one_message_and_exit_2(tmp_path: Path) -> None:
+    clean_failure(run(tmp_path, "load", "bankruptcies", str(SAMPLES / "enterprises.csv")), 2, "unknown kind")
+    clean_failure(run(tmp_path, "load", "court", str(SAMPLES / "enterprises.csv")), 2, "no column 案号")
+    clean_failure(run(tmp_path, "load", "court", str(tmp_path / "none.csv")), 2, "no such file")
+    clean_failure(
+        run(tmp_path, "load", "list", str(SAMPLES / "lists_gb18030.csv"), "--encoding", "utf-8"),
+        2,
+        "not valid utf-8",
+    )
+    mapping = tmp_path / "bad.yaml"
+    mapping.write_text("kind: court\nsource: x\ncolumns: {whatever: 案号}\n", encoding="utf-8")
+    clean_failure(
+        run(tmp_path, "load", "court", str(SAMPLES / "court_2024-06.csv"), "--mapping", str(mapping)),
+        2,
+        "whatever",
+    )
+    clean_failure(
+        run(
+            tmp_path,
+            "load",
+            "enterprises",
+            str(SAMPLES / "enterprises.csv"),
+            CREDIT_GRAPH_REJECT_THRESHOLD="2",
+        ),
+        2,
+        "CREDIT_GRAPH_REJECT_THRESHOLD",
+    )
+
+
+def test_too_many_rejects_fail_the_run_with_exit_1_after_loading_the_good_rows(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "load",
+        "enterprises",
+        str(SAMPLES / "enterprises.csv"),
+        CREDIT_GRAPH_REJECT_THRESHOLD="0.01",
+    )
+    clean_failure(result, 1, "6 of 201 rows rejected", "CREDIT_GRAPH_REJECT_THRESHOLD=0.01")
+    assert "195 loaded" in result.stdout
+
+
+def test_export_admin_writes_the_files_and_prints_the_command(tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    result = run(
+        tmp_path,
+        "export-admin",
+        str(out),
+        f"enterprises={SAMPLES / 'enterprises.csv'}",
+        f"personnel={SAMPLES / 'personnel.csv'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "neo4j-admin database import full" in result.stdout
+    assert "--nodes=Enterprise=" in result.stdout and "--relationships=" in result.stdout
+    for name in ("enterprises.csv", "persons.csv", "roles_person.csv", "entries.csv", "store_meta.csv"):
+        assert (out / "import" / name).exists()
+    lines = (out / "import" / "enterprises.csv").read_text(encoding="utf-8").splitlines()
+    assert "uscc:ID(Enterprise),name," in lines[0] and len(lines) == 196
+    clean_failure(run(tmp_path, "export-admin", str(out), "enterprises"), 2, "expected KIND=FILE")
