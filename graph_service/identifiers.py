@@ -120,6 +120,9 @@ class ResidentId:
 
 def normalize_code(raw: str) -> str:
     """Canonical form of a code as typed or pasted: half-width, no blanks or invisibles, upper case."""
+    if raw.isascii() and raw.isalnum():
+        # The common case in bulk loads: NFKC leaves plain ASCII letters and digits as they are.
+        return raw.upper()
     text = _strip_invisible(unicodedata.normalize("NFKC", raw))
     # Removing a blank can leave a combining mark beside a new base letter (NFKC turns a lone
     # cedilla into space + combining cedilla), and upper-casing can leave text un-normalised, so
