@@ -64,6 +64,27 @@ def entry_state(entry: ListEntry, day: date) -> EntryState:
     return "suspended" if entry.status == "under_objection" else "in_force"
 
 
+def entry_summary(entry: ListEntry, subject: SubjectRef, rules: RuleSet, day: date) -> EntrySummary:
+    """An entry as answers show it: with its list's Chinese name and where it stands on the day."""
+    list_type = rules.list_type(entry.list_type)
+    return EntrySummary(
+        entry_id=entry.entry_id,
+        list_type=entry.list_type,
+        list_name=list_type.name_zh if list_type else entry.list_type,
+        domain=entry.domain,
+        kind=entry.kind,
+        authority=entry.authority,
+        decision_number=entry.decision_number,
+        subject=subject,
+        conduct=entry.conduct,
+        conduct_date=entry.conduct_date,
+        listed_on=entry.listed_on,
+        expires_on=entry.expires_on,
+        status=entry.status,
+        state=entry_state(entry, day),
+    )
+
+
 def _measure_ref(m: MeasureRule) -> MeasureRef:
     return MeasureRef(
         code=m.code, name_zh=m.name_zh, category=m.category, mandatory=m.mandatory, legal_basis=m.legal_basis
@@ -103,23 +124,7 @@ class Engine:
         return found
 
     def _summary(self, entry: ListEntry, subject: SubjectRef, day: date) -> EntrySummary:
-        list_type = self.rules.list_type(entry.list_type)
-        return EntrySummary(
-            entry_id=entry.entry_id,
-            list_type=entry.list_type,
-            list_name=list_type.name_zh if list_type else entry.list_type,
-            domain=entry.domain,
-            kind=entry.kind,
-            authority=entry.authority,
-            decision_number=entry.decision_number,
-            subject=subject,
-            conduct=entry.conduct,
-            conduct_date=entry.conduct_date,
-            listed_on=entry.listed_on,
-            expires_on=entry.expires_on,
-            status=entry.status,
-            state=entry_state(entry, day),
-        )
+        return entry_summary(entry, subject, self.rules, day)
 
     def _path(self, row: ReachRow, entry: ListEntry, names: dict[tuple[str, str], SubjectRef]) -> ReachPath:
         listed = names[(entry.subject_kind, entry.subject_key)]

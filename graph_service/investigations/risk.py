@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from graph_service.engine import covers_of, entry_state
+from graph_service.engine import covers_of
+from graph_service.engine.decisions import entry_summary
 from graph_service.engine.results import EntrySummary, PathEdge, PathNode, ReachPath, SubjectRef
 from graph_service.investigations.common import (
     InvestigationError,
@@ -24,7 +25,6 @@ from graph_service.investigations.common import (
     require_subject,
     subject_refs,
 )
-from graph_service.model import ListEntry
 from graph_service.rules import RuleSet
 from graph_service.store.base import KIND_ORDER, MAX_HOPS, MAX_LIMIT, GraphEdge, GraphStore
 
@@ -45,26 +45,6 @@ class AssociatedRiskReport(BaseModel):
     reaching: list[str]  # entries that reach the subject itself under the rules: a check's business
     risks: list[RiskItem]  # nearest first
     truncated: bool  # the neighbourhood had more nodes than it could return; far ones may be missing
-
-
-def entry_summary(entry: ListEntry, subject: SubjectRef, rules: RuleSet, day: date) -> EntrySummary:
-    list_type = rules.list_type(entry.list_type)
-    return EntrySummary(
-        entry_id=entry.entry_id,
-        list_type=entry.list_type,
-        list_name=list_type.name_zh if list_type else entry.list_type,
-        domain=entry.domain,
-        kind=entry.kind,
-        authority=entry.authority,
-        decision_number=entry.decision_number,
-        subject=subject,
-        conduct=entry.conduct,
-        conduct_date=entry.conduct_date,
-        listed_on=entry.listed_on,
-        expires_on=entry.expires_on,
-        status=entry.status,
-        state=entry_state(entry, day),
-    )
 
 
 def _path_edge(e: GraphEdge) -> PathEdge:
