@@ -2,8 +2,10 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The pages' front-end files, built from the npm registry (web/package-lock.json) by scripts/setup-web.
+VENDOR := graph_service/web/static/vendor/cytoscape.min.js
 
-.PHONY: demo test check lint typecheck format serve neo4j-start neo4j-stop clean
+.PHONY: demo test check lint typecheck format serve browser neo4j-start neo4j-stop clean
 
 # Create the virtual environment and install the project with its dev tools (re-run when pyproject changes).
 $(BIN)/credit-graph: pyproject.toml
@@ -12,12 +14,16 @@ $(BIN)/credit-graph: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+$(VENDOR): web/package.json web/package-lock.json
+	scripts/setup-web
+
 # Generate a small county into the embedded store and serve the API on http://127.0.0.1:8000.
-demo: $(BIN)/credit-graph
+demo: $(BIN)/credit-graph $(VENDOR)
 	$(BIN)/credit-graph demo
 
-# Lint, type-check and run every test, on both backends (starts a local Neo4j unless NEO4J_URI is set).
-test: $(BIN)/credit-graph lint typecheck
+# Lint, type-check and run every test, on both backends (starts a local Neo4j unless NEO4J_URI is set),
+# the pages' tests in Debian's Chromium among them.
+test: $(BIN)/credit-graph $(VENDOR) browser lint typecheck
 	scripts/run-tests
 
 # ruff lint and format check.
@@ -35,10 +41,14 @@ format: $(BIN)/credit-graph
 	$(BIN)/ruff check --fix .
 
 # Serve the API over the configured store (CREDIT_GRAPH_* settings).
-serve: $(BIN)/credit-graph
+serve: $(BIN)/credit-graph $(VENDOR)
 	$(BIN)/credit-graph serve
 
 # Start or stop a local Neo4j 5.26 on 127.0.0.1 (prints its bolt:// URI); see scripts/neo4j-local.
+# Debian's Chromium and a CJK font for the browser tests (root or sudo; apt-get).
+browser:
+	scripts/setup-browser
+
 neo4j-start:
 	scripts/neo4j-local start
 
@@ -47,4 +57,4 @@ neo4j-stop:
 
 # Remove the virtual environment and local data.
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var web/node_modules graph_service/web/static/vendor .pytest_cache .mypy_cache .ruff_cache

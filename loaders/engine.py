@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TextIO, TypeVar
 
 from graph_service.model import Enterprise, ListEntry, Person, Role
+from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore, WriteResult
 from loaders.fields import Memo, Problem, Row, shown_value
 from loaders.mapping import LoadedMapping, Resolved
@@ -410,6 +411,8 @@ class Engine:
             rejects.close()
             unresolved.close()
         progress_file.remove()
+        if counters.rows:
+            mark_data_as_of(self.store)
         return LoadReport(
             kind=loader.kind,
             file=self.path,

@@ -431,6 +431,9 @@ class CountingStore:
     def get_meta(self, name: str) -> str | None:
         return None
 
+    def set_meta(self, name: str, value: str) -> None:
+        pass  # only the import's data-as-of stamp arrives here
+
     def upsert_enterprises(self, rows: list[Enterprise]) -> Any:
         from graph_service.store.base import WriteResult
 

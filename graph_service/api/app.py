@@ -17,6 +17,7 @@ from graph_service.api.routers import investigations as investigations_router
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
 from graph_service.store import GraphStore, open_store
+from graph_service.web.pages import install_pages
 
 
 class Health(BaseModel):
@@ -63,6 +64,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(entries.router)
     app.include_router(explore.router)
     app.include_router(investigations_router.router)
+    install_pages(app)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from graph_service.engine.decisions import EngineError, entry_state
 from graph_service.model import EntryEvent, EntryStatus, EventName, Feedback, ListEntry, RepairMethod
 from graph_service.rules import RuleSet
+from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore
 
 # event -> (statuses it may start from, status it leaves; None keeps the status)
@@ -61,6 +62,7 @@ def initiate(
         recorded_at=_now(),
     )
     store.apply_event(entry, initiated, expected_status=None)
+    mark_data_as_of(store)
     events = [initiated]
     if departments:
         events.append(transition(store, entry.entry_id, "pushed", actor, on, departments=departments)[1])
@@ -125,6 +127,7 @@ def transition(
         recorded_at=_now(),
     )
     store.apply_event(changed, record, expected_status=entry.status)
+    mark_data_as_of(store)
     return changed, record
 
 

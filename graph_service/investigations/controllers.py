@@ -23,6 +23,7 @@ from graph_service.investigations.common import InvestigationError, SubjectKey, 
 from graph_service.investigations.equity import OwnershipPath, Stake, penetrate
 from graph_service.model import Role, RoleType
 from graph_service.settings import Settings
+from graph_service.store import mark_data_as_of
 from graph_service.store.base import MAX_OWNERSHIP_DEPTH, GraphStore
 
 COMPUTED_SOURCE = "computed:equity_penetration"
@@ -258,6 +259,8 @@ def write_back_controllers(
             )
     for i in range(0, len(writes), WRITE_BATCH):
         store.upsert_roles(writes[i : i + WRITE_BATCH])
+    if writes:
+        mark_data_as_of(store)
     return WriteBackReport(
         as_of=as_of, examined=len(targets), opened=opened, closed=closed, unchanged=unchanged
     )

@@ -39,7 +39,7 @@ from graph_service.snapshots.format import (
     same_event,
     scrub,
 )
-from graph_service.store import KEY_FINGERPRINT, check_hash_key
+from graph_service.store import KEY_FINGERPRINT, check_hash_key, mark_data_as_of
 from graph_service.store.base import (
     ConflictError,
     GraphStore,
@@ -301,6 +301,7 @@ class _Import:
         self._second_pass()
         self._third_pass()
         self._check_end(header)
+        mark_data_as_of(self.store)
         return self.summary
 
     def _check_keys(self, header: Header | None) -> None:

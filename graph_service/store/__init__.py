@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 from graph_service.settings import Settings
 from graph_service.store.base import GraphStore, MissingReferenceError, StoreError
 
 KEY_FINGERPRINT = "hash_key_fingerprint"
+DATA_AS_OF = "data_as_of"
+
+
+def mark_data_as_of(store: GraphStore, when: datetime | None = None) -> None:
+    """Record when the data last changed (a load, an import, a life-cycle event): a credit report is
+    stamped with it, so its reader knows how fresh the record behind it is."""
+    store.set_meta(DATA_AS_OF, (when or datetime.now(UTC)).isoformat(timespec="seconds"))
+
+
+def data_as_of(store: GraphStore) -> datetime | None:
+    held = store.get_meta(DATA_AS_OF)
+    return datetime.fromisoformat(held) if held else None
 
 
 def open_store(settings: Settings) -> GraphStore:
@@ -43,10 +56,13 @@ def check_hash_key(store: GraphStore, key: str) -> None:
 
 
 __all__ = [
+    "DATA_AS_OF",
     "KEY_FINGERPRINT",
     "GraphStore",
     "MissingReferenceError",
     "StoreError",
     "check_hash_key",
+    "data_as_of",
+    "mark_data_as_of",
     "open_store",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore, WriteResult
 from graph_service.synthetic.generator import Answers, Generator
 
@@ -37,4 +38,5 @@ def load_synthetic(
         done += len(batch.enterprises)
         if progress is not None:
             progress(done, generator.total)
+    mark_data_as_of(store)
     return generator.answers, results

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from graph_service.access.audit import AuditLog, AuditRecord
 from graph_service.access.keys import Principal
@@ -23,7 +24,7 @@ from graph_service.api.deps import (
 from graph_service.api.errors import NotFound, problem_responses
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
-from graph_service.engine.results import CheckResult
+from graph_service.engine.credit_record import CreditRecord, credit_record
 from graph_service.identifiers import (
     IdentifierError,
     is_valid_id_number,
@@ -32,10 +33,13 @@ from graph_service.identifiers import (
     person_key,
     validate_uscc,
 )
-from graph_service.model import PERSON_KEY, EntryEvent
+from graph_service.model import PERSON_KEY
 from graph_service.store.base import MAX_HOPS, MAX_LIMIT, GraphStore, Neighbourhood, SearchHit
 
 router = APIRouter(tags=["explore"])
+# Eighteen code characters with a digit among them: meant as a code, not a name, so a failed check is
+# worth telling the caller about.
+CODE_SHAPE = re.compile(r"(?=.*\d)[0-9A-Z]{18}")
 ERRORS = problem_responses(404, 409, 422)
 
 
@@ -45,6 +49,11 @@ class SearchPage(BaseModel):
     page: int
     size: int
     hits: list[SearchHit]
+    code_problem: str | None = Field(
+        default=None,
+        description="When the query looks like a code but fails its check: which check, and why "
+        "(the query was then searched as a name)",
+    )
 
 
 @router.get("/v1/search", response_model=SearchPage, responses=ERRORS)
@@ -67,14 +76,24 @@ def search(
     kinds: list[Literal["enterprise", "person"]] = ["enterprise"] if kind == "enterprise" else ["person"]
     if kind == "all":
         kinds = ["enterprise", "person"] if people_allowed else ["enterprise"]
+    return find_subjects(store, secret, q, kinds, page, size)
+
+
+def find_subjects(
+    store: GraphStore, secret: str, q: str, kinds: list[Literal["enterprise", "person"]], page: int, size: int
+) -> SearchPage:
+    """Search as the API and the pages do it: a code is looked up exactly, anything else as a name."""
     code = normalize_code(q)
+    code_problem: str | None = None
     if len(code) == 18:  # a code, not a name: an exact lookup
         hits: list[SearchHit] = []
         try:
             uscc = validate_uscc(code)
             found = store.get_enterprise(uscc) if "enterprise" in kinds else None
             hits = [SearchHit(kind="enterprise", key=uscc, name=found.name)] if found else []
-        except IdentifierError:
+        except IdentifierError as err:
+            if not is_valid_id_number(code) and CODE_SHAPE.fullmatch(code):
+                code_problem = str(err)
             if is_valid_id_number(code) and "person" in kinds:
                 key = person_key(parse_id_number(code).number, secret)
                 person = store.get_person(key)
@@ -83,25 +102,7 @@ def search(
             return SearchPage(q=q if not is_valid_id_number(code) else "(ID number)", total=len(hits), page=1,
                               size=size, hits=hits)  # fmt: skip
     total, hits = store.search_names(q, kinds, limit=size, offset=(page - 1) * size)
-    return SearchPage(q=q, total=total, page=page, size=size, hits=hits)
-
-
-class CreditRecord(BaseModel):
-    """信用记录: the subject's entries the caller may see, the measures in force against it, its red
-    (green-channel) status, and each entry's history."""
-
-    check: CheckResult
-    history: dict[str, list[EntryEvent]]
-
-
-def _credit_record(engine: Engine, store: GraphStore, kind: Literal["person", "enterprise"], key: str,
-                   as_of: date) -> CreditRecord:  # fmt: skip
-    result = engine.check(kind, key, as_of, action="green_channel")
-    ids = {r.entry.entry_id for r in (*result.reasons, *result.suspended, *result.not_counting)}
-    ids |= {link.entry.entry_id for link in store.entries_of_subject(kind, key)}
-    # Red status is the green-channel answer; the measures are those in force for any action.
-    result.measures = engine.check(kind, key, as_of).measures
-    return CreditRecord(check=result, history={i: store.events_of_entry(i) for i in sorted(ids)})
+    return SearchPage(q=q, total=total, page=page, size=size, hits=hits, code_problem=code_problem)
 
 
 @router.get("/v1/enterprises/{uscc}/credit-record", response_model=CreditRecord, responses=ERRORS)
@@ -115,7 +116,7 @@ def enterprise_credit_record(
 ) -> CreditRecord:
     """An enterprise's credit record (信用记录), as the caller may see it."""
     kind, key = resolve(SubjectIn(uscc=uscc), store, secret, field="")
-    return _credit_record(engine, store, kind, key, as_of or date.today())
+    return credit_record(engine, store, kind, key, as_of or date.today())
 
 
 @router.get("/v1/persons/{key}/credit-record", response_model=CreditRecord, responses=ERRORS)
@@ -130,7 +131,7 @@ def person_credit_record(
     """A person's credit record (个人信用记录); every lookup is audited."""
     if store.get_person(key) is None:
         raise NotFound(f"no person with key {key}")
-    record = _credit_record(engine, store, "person", key, as_of or date.today())
+    record = credit_record(engine, store, "person", key, as_of or date.today())
     audit("credit_record", key, f"restricted={record.check.restricted}")
     return record
 

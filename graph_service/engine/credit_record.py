@@ -1,0 +1,32 @@
+"""A subject's credit record (信用记录): one assembly for the API and the pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+from graph_service.engine.decisions import Engine
+from graph_service.engine.results import CheckResult
+from graph_service.model import EntryEvent
+from graph_service.store.base import GraphStore
+
+
+class CreditRecord(BaseModel):
+    """信用记录: the subject's entries the caller may see, the measures in force against it, its red
+    (green-channel) status, and each entry's history."""
+
+    check: CheckResult
+    history: dict[str, list[EntryEvent]]
+
+
+def credit_record(
+    engine: Engine, store: GraphStore, kind: Literal["person", "enterprise"], key: str, as_of: date
+) -> CreditRecord:
+    result = engine.check(kind, key, as_of, action="green_channel")
+    ids = {r.entry.entry_id for r in (*result.reasons, *result.suspended, *result.not_counting)}
+    ids |= {link.entry.entry_id for link in store.entries_of_subject(kind, key)}
+    # Red status is the green-channel answer; the measures are those in force for any action.
+    result.measures = engine.check(kind, key, as_of).measures
+    return CreditRecord(check=result, history={i: store.events_of_entry(i) for i in sorted(ids)})

@@ -1,0 +1,1 @@
+"""Web pages served by the API's own app: the public credit lookup and the investigator explorer."""
