@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph_service.access.audit import AuditLog
-from graph_service.access.keys import Principal
+from graph_service.access.keys import KeysError, KeyStore, Principal
 from graph_service.api.app import create_app
 from graph_service.settings import Settings
 from graph_service.store.embedded import EmbeddedStore
@@ -265,3 +266,87 @@ def test_a_key_revoked_from_another_process_stops_a_running_service(world: World
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_an_expired_key_is_refused_as_expired(world: World) -> None:
+    keys = world.client.app.state.keys  # type: ignore[attr-defined]
+    key_id, key = keys.create("agency", "expiring", "某局", expires_at=datetime.now(UTC) + timedelta(days=1))
+    uscc = world.answers.cases["finance_head"]["uscc"]
+    assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).status_code == 200
+    assert next(k for k in keys.list() if k.key_id == key_id).expires_at is not None
+    # Expired by hand rather than by waiting; the running service notices at once (nothing is cached).
+    db = sqlite3.connect(world.settings.keys_file())
+    db.execute("UPDATE api_keys SET expires_at = ? WHERE key_id = ?", ("2026-01-20T10:00:00+00:00", key_id))
+    db.commit()
+    db.close()
+    r = world.client.get(f"/v1/enterprises/{uscc}", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["reason"] == "expired"
+    assert r.json()["detail"].startswith("API key expired on 2026-01-20 10:00 UTC")
+    assert keys.principal(key) is None
+    # Other refusals keep their words and say so in `reason` too.
+    bad = world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": "cg_nope_nope"}).json()
+    assert bad["reason"] == "unknown_or_revoked" and "unknown or revoked" in bad["detail"]
+    assert world.client.get(f"/v1/enterprises/{uscc}").json()["reason"] == "missing"
+    keys.revoke(key_id)  # revoked says no more than unknown, expired or not
+    assert world.client.get(f"/v1/enterprises/{uscc}", headers={"X-API-Key": key}).json()["reason"] == (
+        "unknown_or_revoked"
+    )
+    with pytest.raises(KeysError, match="expires: must be in the future"):
+        keys.create("public", "too late", expires_at=datetime.now(UTC) - timedelta(minutes=1))
+
+
+def test_a_key_file_from_before_expiry_still_works(tmp_path: Path) -> None:
+    old_schema = """
+        CREATE TABLE api_keys (key_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+            department TEXT, name TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+    """
+    key = "cg_0123456789ab_old-secret"
+    db = sqlite3.connect(tmp_path / "keys.sqlite3")
+    db.executescript(old_schema)
+    db.execute(
+        "INSERT INTO api_keys (key_id, key_hash, role, department, name, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            "0123456789ab",
+            hashlib.sha256(key.encode()).hexdigest(),
+            "public",
+            None,
+            "old",
+            "2025-01-01T00:00:00",
+        ),
+    )
+    db.commit()
+    db.close()
+    keys = KeyStore(tmp_path / "keys.sqlite3")
+    assert [(k.key_id, k.expires_at) for k in keys.list()] == [("0123456789ab", None)]
+    _, new_key = keys.create("public", "new", expires_at=datetime.now(UTC) + timedelta(days=3))
+    keys.close()
+    KeyStore(tmp_path / "keys.sqlite3").close()  # opening a file already changed changes nothing
+    store = EmbeddedStore(tmp_path / "graph.sqlite3")
+    settings = Settings(hash_key=SECRET, data_dir=tmp_path)  # type: ignore[arg-type]
+    with TestClient(create_app(store=store, settings=settings)) as client:
+        for k in (key, new_key):
+            assert (
+                client.get("/v1/search?q=清丰&kind=enterprise", headers={"X-API-Key": k}).status_code == 200
+            )
+    store.close()
+
+
+def test_keys_command_expiry(tmp_path: Path) -> None:
+    env = {**os.environ, "CREDIT_GRAPH_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "graph_service.cli", "keys", *args], env=env,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+
+    for days in ("0", "-3"):
+        refused = run("create", "--role", "public", "--name", "x", "--expires-in-days", days)
+        assert refused.returncode != 0 and "--expires-in-days" in refused.stderr
+        assert "Traceback" not in refused.stderr and not refused.stdout.strip()
+    made = run("create", "--role", "public", "--name", "网站", "--expires-in-days", "30")
+    assert made.returncode == 0 and made.stdout.strip().startswith("cg_"), made.stderr
+    expires = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    assert expires in made.stderr
+    listed = run("list").stdout
+    assert "expires" in listed and expires in listed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -36,31 +37,56 @@ def create(
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}")],
     name: Annotated[str, typer.Option(help="Whose key: a department, a system or a person")],
     department: Annotated[str | None, typer.Option(help="Department (required for agency keys)")] = None,
+    expires_in_days: Annotated[
+        int | None, typer.Option(help="Refuse the key this many days from now (default: never)")
+    ] = None,
 ) -> None:
     """Make a key; it is printed once and only its hash is kept."""
+    expires_at = None
+    if expires_in_days is not None:
+        # Checked here rather than with typer's min=1 so that the message reads like every other failure.
+        if expires_in_days < 1:
+            raise _fail("--expires-in-days: must be a whole number of days, 1 or more")
+        try:
+            expires_at = datetime.now(UTC) + timedelta(days=expires_in_days)
+        except OverflowError:
+            raise _fail("--expires-in-days: too far in the future") from None
     keys = KeyStore(_settings().keys_file())
     try:
-        key_id, key = keys.create(role, name, department)
+        key_id, key = keys.create(role, name, department, expires_at)
     except KeysError as exc:
         raise _fail(str(exc)) from None
     finally:
         keys.close()
-    err.print(f"key {key_id} ({role}) made; it is shown this once:")
+    until = f", expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
+    err.print(f"key {key_id} ({role}) made{until}; it is shown this once:", markup=False, highlight=False)
     out.print(key, markup=False, highlight=False)
 
 
 @keys_app.command("list")
 def list_keys() -> None:
-    """Every key with its role, department and whether it is revoked (never the key itself)."""
+    """Every key with its role, department, whether it is revoked and when it expires (never the key
+    itself). Times are UTC."""
     keys = KeyStore(_settings().keys_file())
     table = Table()
-    for column in ("key id", "role", "department", "name", "created", "revoked"):
+    for column in ("key id", "role", "department", "name", "created", "revoked", "expires"):
         table.add_column(column)
+    now = datetime.now(UTC)
     for k in keys.list():
+        expires = ""
+        if k.expires_at:
+            expires = f"{k.expires_at:%Y-%m-%d %H:%M}" + (" (expired)" if k.expires_at <= now else "")
         table.add_row(k.key_id, k.role, k.department or "", k.name, f"{k.created_at:%Y-%m-%d %H:%M}",
-                      f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "")  # fmt: skip
+                      f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "", expires)  # fmt: skip
     keys.close()
-    out.print(table)
+    # Piped into grep or a file there is no terminal width, and Rich would squeeze seven columns into 80,
+    # wrapping ids and dates; there the table gets the width it needs.
+    if out.is_terminal:
+        wide = out
+    else:
+        needed = out.measure(table, options=out.options.update_width(10_000)).maximum
+        wide = Console(soft_wrap=True, width=max(80, needed))
+    wide.print(table)
 
 
 @keys_app.command("revoke")

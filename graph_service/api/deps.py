@@ -17,7 +17,7 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from graph_service.access.audit import AuditLog
-from graph_service.access.keys import KeyStore, Principal
+from graph_service.access.keys import KeyStore, Principal, Refusal
 from graph_service.access.policy import may, sees_id_numbers, visible_classes
 from graph_service.access.visible import VisibleStore
 from graph_service.api.errors import ApiError
@@ -45,13 +45,23 @@ async def get_principal(
     x_api_key: Annotated[str | None, Security(API_KEY)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Principal:
+    # `reason` is a fixed word beside the English detail, so that a page can say why in its own language.
     key = x_api_key or (bearer.credentials if bearer is not None else None)
     if not key:
-        raise Unauthenticated("give an API key: header 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-    principal = cast(KeyStore, request.app.state.keys).principal(key)
-    if principal is None:
-        raise Unauthenticated("unknown or revoked API key: ask the administrator for a valid one")
-    return principal
+        raise Unauthenticated(
+            "give an API key: header 'Authorization: Bearer <key>' or 'X-API-Key: <key>'", reason="missing"
+        )
+    found = cast(KeyStore, request.app.state.keys).check(key)
+    if isinstance(found, Refusal):
+        if found.reason == "expired" and found.expired_at is not None:
+            when = f"{found.expired_at:%Y-%m-%d %H:%M} UTC"
+            raise Unauthenticated(
+                f"API key expired on {when}: ask the administrator for a new one", reason="expired"
+            )
+        raise Unauthenticated(
+            "unknown or revoked API key: ask the administrator for a valid one", reason="unknown_or_revoked"
+        )
+    return found
 
 
 async def get_purpose(

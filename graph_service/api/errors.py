@@ -32,13 +32,14 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+    reason: str | None = None  # 401 only: missing, unknown_or_revoked or expired
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for error statuses, answered as application/problem+json."""
     schema = {"$ref": "#/components/schemas/Problem"}
     described = {
-        401: "No API key, or an unknown or revoked one",
+        401: "No API key, or an unknown, revoked or expired one (`reason` says which)",
         403: "The key's role may not do this",
         404: "Not found",
         409: "Not possible in the current state",
