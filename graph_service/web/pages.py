@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from graph_service import __version__
 from graph_service.api.routers.explore import find_subjects
 from graph_service.identifiers import IdentifierError, is_valid_id_number, normalize_code, validate_uscc
+from graph_service.model import ROLE_NAMES_ZH
 from graph_service.rules import RuleSet
 from graph_service.store.base import GraphStore
 from graph_service.web.public_record import KIND_ZH, STATE_ZH, public_record, public_view
@@ -29,11 +30,19 @@ STATIC = HERE / "static"
 VENDOR_FILES = ("cytoscape.min.js",)
 PAGE_SIZE = 20
 MAX_QUERY = 100
-# Pages load scripts, styles and images from this service only: no CDN, no outside connection.
+# Pages load scripts, styles and images from this service only: no CDN, no outside connection. Inline
+# styles are allowed because the graph library writes a style element for its container.
 CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+
+# Names the explorer's script shows, from the same tables the service uses.
+LABELS = {
+    "roles": {t.value: name for t, name in ROLE_NAMES_ZH.items()},
+    "states": STATE_ZH,
+    "kinds": KIND_ZH,
+}
 
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(version=__version__, state_zh=STATE_ZH, kind_zh=KIND_ZH)
@@ -114,7 +123,7 @@ def credit_report(request: Request, uscc: str) -> Response:
 @router.get("/explorer", response_class=HTMLResponse)
 def explorer(request: Request) -> Response:
     missing = [f for f in VENDOR_FILES if not (STATIC / "vendor" / f).is_file()]
-    return _page(request, "explorer.html", missing=missing, q="")
+    return _page(request, "explorer.html", missing=missing, q="", labels=LABELS)
 
 
 def install_pages(app: FastAPI) -> None:

@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from graph_service.access.audit import AuditLog, AuditRecord
 from graph_service.access.keys import Principal
-from graph_service.access.policy import may
+from graph_service.access.policy import ALLOWED, may
 from graph_service.api.deps import (
     Auditor,
     Forbidden,
     get_auditor,
     get_engine,
     get_hash_key,
+    get_principal,
     get_store,
     require,
 )
@@ -54,6 +55,23 @@ class SearchPage(BaseModel):
         description="When the query looks like a code but fails its check: which check, and why "
         "(the query was then searched as a name)",
     )
+
+
+class Me(BaseModel):
+    """The caller as the service knows it: for a page to say who is signed in and what it may do."""
+
+    key_id: str
+    role: str
+    department: str | None
+    name: str
+    may: list[str]  # the operations this key's role is allowed (access/policy.py)
+
+
+@router.get("/v1/me", response_model=Me, tags=["service"], responses=problem_responses(401))
+def me(principal: Principal = Depends(get_principal)) -> Me:
+    """Who the presented key belongs to, and what it may do (never the key itself)."""
+    allowed = [operation for operation in ALLOWED if may(principal, operation)]
+    return Me(**principal.model_dump(include={"key_id", "role", "department", "name"}), may=allowed)
 
 
 @router.get("/v1/search", response_model=SearchPage, responses=ERRORS)
