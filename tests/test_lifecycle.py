@@ -16,6 +16,7 @@ from graph_service.engine.lifecycle import (
 )
 from graph_service.model import Feedback, RoleType
 from graph_service.rules import load_rules
+from graph_service.store import DATA_AS_OF, data_as_of
 from graph_service.store.base import ConflictError, GraphStore
 from tests import factories as f
 
@@ -139,3 +140,16 @@ def test_feedback_and_its_statistics(store: GraphStore) -> None:
     assert (ban.applied, ban.rate) == (2, 1.0)
     assert [(r.key, r.applied) for r in stats.by_list_type] == [("court_dishonest_debtor", 2)]
     assert len(store.feedback(entry_id)) == 4
+
+
+def test_life_cycle_events_move_the_data_as_of_stamp(store: GraphStore) -> None:
+    # A fresh store: the stamp is unset until data changes.
+    assert data_as_of(store) is None
+    company = f.enterprise(1)
+    store.upsert_enterprises([company])
+    listed = f.entry(company)
+    store.upsert_entries([listed])
+    store.set_meta(DATA_AS_OF, "2020-01-01T00:00:00+00:00")
+    transition(store, listed.entry_id, "objection_filed", "tests", date(2026, 1, 5), reason="wrong address")
+    stamp = data_as_of(store)
+    assert stamp is not None and stamp.year >= 2026

@@ -6,8 +6,10 @@
   const LABELS = JSON.parse(document.getElementById("labels").textContent);
   const $ = (id) => document.getElementById(id);
   const KEY_STORE = "credit-graph-key"; // sessionStorage: gone when the tab closes
-  const FIRST_LIMIT = 30; // nodes per expansion; the rest is one "还有 N 个" node to click
   const MAX_LIMIT = 5000;
+  // Nodes per expansion (?limit=N on the page's address changes it); the rest is one "还有 N 个" node.
+  const asked = Number(new URLSearchParams(location.search).get("limit"));
+  const FIRST_LIMIT = Number.isInteger(asked) && asked >= 1 && asked <= MAX_LIMIT ? asked : 30;
   const DOMAINS = {
     court: "法院", tax: "税务", safety: "安全生产", food_drug: "食品药品", environment: "生态环境",
     securities: "证券期货", agriculture: "农业", statistics: "统计", customs: "海关", market: "市场监管",
@@ -227,10 +229,18 @@
     return state.cy;
   }
 
-  function addNode(kind, key, label, extra) {
+  // New nodes start on a circle around `near` (the node they were found from), or around the middle, so
+  // that the layout starts from a spread and does not pile nodes up where they were created.
+  function addNode(kind, key, label, extra, near) {
     const cy = graph();
     const id = nodeId(kind, key);
-    if (cy.getElementById(id).empty()) cy.add({ group: "nodes", data: { id, kind, key, label: label || key, ...extra } });
+    if (cy.getElementById(id).empty()) {
+      const centre = near && cy.getElementById(near).nonempty() ? cy.getElementById(near).position() : { x: 0, y: 0 };
+      const angle = Math.random() * 2 * Math.PI;
+      const radius = 80 + Math.random() * 120;
+      const position = { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) };
+      cy.add({ group: "nodes", data: { id, kind, key, label: label || key, ...extra }, position });
+    }
     return cy.getElementById(id);
   }
 
@@ -242,8 +252,8 @@
 
   function relayout() {
     const cy = graph();
-    cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: () => 9000, idealEdgeLength: () => 90,
-      padding: 20 }).run();
+    cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: () => 400000, idealEdgeLength: () => 100,
+      nodeOverlap: 20, componentSpacing: 80, padding: 20 }).run();
     cy.fit(undefined, 30);
     // A handful of nodes would otherwise fill the view at a zoom where labels are huge.
     if (cy.zoom() > 1.2) {
@@ -264,7 +274,7 @@
     const cy = graph();
     const parent = nodeId(kind, key);
     cy.batch(() => {
-      for (const n of hood.nodes) addNode(n.kind, n.key, n.label);
+      for (const n of hood.nodes) addNode(n.kind, n.key, n.label, undefined, parent);
       for (const e of hood.edges) {
         const label = roleZh(e.type, e.position) + (e.ratio !== null && e.ratio !== undefined ? ` ${pct(e.ratio)}` : "");
         addEdge(`e:${e.id}`, nodeId(e.source_kind, e.source), nodeId(e.target_kind, e.target),
@@ -273,7 +283,7 @@
       }
       cy.getElementById(`more:${parent}`).remove();
       if (hood.more > 0) {
-        addNode("more", parent, `还有 ${hood.more} 个`, { count: hood.more, parent, limit: Math.min(MAX_LIMIT, limit * 4) });
+        addNode("more", parent, `还有 ${hood.more} 个`, { count: hood.more, parent, limit: Math.min(MAX_LIMIT, limit * 4) }, parent);
         addEdge(`e:more:${parent}`, parent, `more:${parent}`, { type: "MORE", label: "" });
       }
     });
@@ -359,7 +369,7 @@
       ? el("p", { class: "flag black" }, `受联合惩戒：${check.reasons.length} 条在效名单记录，${check.measures.length} 项措施`)
       : el("p", { class: "flag clear" }, "无在效的失信记录");
     items.push(status);
-    if (check.eligible) items.push(el("p", { class: "flag red" }, `守信激励对象：${check.eligibility_basis || ""}`));
+    if (check.eligible) items.push(el("p", { class: "flag red" }, "守信激励对象：符合绿色通道条件"));
     if (check.reasons.length) items.push(el("ul", { class: "reasons" }, check.reasons.map(reasonItem)));
     if (check.suspended.length) items.push(el("p", {}, "异议核查中（措施暂停）："), el("ul", { class: "reasons" }, check.suspended.map(reasonItem)));
     if (check.measures.length) items.push(el("details", {}, el("summary", {}, `正在实施的措施（${check.measures.length}）`),
@@ -427,6 +437,7 @@
 
   async function showPanel(kind, key, label) {
     const panel = $("panel");
+    delete panel.dataset.key;
     panel.replaceChildren(el("p", { class: "muted" }, "正在加载…"));
     const enc = encodeURIComponent(key);
     const parts = [];
@@ -457,6 +468,7 @@
       parts.push(multiSection(multi, key), section(kind === "enterprise" ? "股权穿透" : "对外投资", equityTree(eq)));
     }
     panel.replaceChildren(...parts);
+    panel.dataset.key = key; // which subject the panel shows, once it is complete
   }
 
   // -- bidders ----------------------------------------------------------------------------------------------
@@ -483,10 +495,24 @@
           el("tbody", {}, report.pairs.map((p) => el("tr", { "data-a": p.a.key, "data-b": p.b.key },
             el("td", {}, names.get(p.a.key)), el("td", {}, names.get(p.b.key)),
             el("td", {}, `${LEVEL_ZH[p.level]}（${p.score.toFixed(2)}）`),
-            el("td", {}, el("ul", {}, p.evidence.map((e) => el("li", {}, `${EVIDENCE_ZH[e.kind] || e.kind}：${e.detail}`)))))))));
+            el("td", {}, el("ul", {}, p.evidence.map((e) => el("li", {}, evidenceText(e, names))))))))));
     }
     drawBidders(report);
     say("");
+  }
+
+  // Evidence in words, from its fields (the API's `detail` is for logs): who or what links the two
+  // bidders, and how it is tied to each.
+  function evidenceText(e, names) {
+    const ties = (e.ties || []).map((t) => {
+      const parts = t.roles.map((r) => r.role_zh + (r.position && r.position !== r.role_zh ? `（${r.position}）` : ""));
+      if (t.share !== null && t.share !== undefined) parts.push(`持股 ${pct(t.share)}`);
+      if (t.controller) parts.push("实际控制人");
+      return `${names.get(t.bidder) || t.bidder}${parts.length ? "：" + parts.join("、") : ""}`;
+    });
+    const who = e.subject ? e.subject.name || e.subject.key : e.value || "";
+    const head = `${EVIDENCE_ZH[e.kind] || e.kind}${who ? "：" + who : ""}`;
+    return ties.length ? `${head}（${ties.join("；")}）` : head;
   }
 
   // Bidders, the pairs found and the evidence joining them, drawn as their own graph.
