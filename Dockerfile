@@ -1,4 +1,10 @@
-# The credit-graph API. Built and started by docker-compose.yml beside Neo4j.
+# The credit-graph API and pages. Built and started by docker-compose.yml beside Neo4j.
+# The pages' front-end packages come from the npm registry at build time (web/package-lock.json).
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -12,6 +18,7 @@ COPY pyproject.toml README.md ./
 COPY graph_service ./graph_service
 COPY loaders ./loaders
 COPY cypher ./cypher
+COPY --from=web /web/node_modules/cytoscape/dist/cytoscape.min.js ./graph_service/web/static/vendor/
 RUN pip install . && useradd --system --home-dir /data credit && mkdir -p /data && chown credit /data
 
 USER credit

@@ -216,6 +216,8 @@ def demo(
     base = f"http://127.0.0.1:{port}"
     enterprises_held = store.counts()["enterprises"]
     out.print(f"[bold]credit-graph demo[/bold]: {enterprises_held:,} enterprises in {settings.store_path()}")
+    out.print(f"  public credit lookup   {base}/  (a subject: {base}/credit/enterprises/{case['uscc']})")
+    out.print(f"  investigator explorer  {base}/explorer  (enter the admin key printed below)")
     out.print(f"  API documentation      {base}/docs")
     out.print(f"  an enterprise          {base}/v1/enterprises/{case['uscc']}")
     roles_url = f"{base}/v1/enterprises/{case['uscc']}/responsible-persons"
