@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -149,6 +150,22 @@ def test_disclosure_classes(world: World) -> None:
     assert world.client.get(f"/v1/entries/{auth['entry_id']}", headers=world.as_("agency")).status_code == 404
     graph = world.client.get(f"/v1/graph/enterprise/{auth['uscc']}", headers=world.as_("investigator")).json()
     assert auth["entry_id"] not in {n["key"] for n in graph["nodes"]}
+
+
+def test_the_graph_cap_counts_only_what_the_caller_may_see(world: World) -> None:
+    """'And N more' must not reveal how many records the caller may not see."""
+    uscc = world.answers.cases["named_responsible"]["uscc"]
+
+    def graph(role: str, limit: int) -> dict[str, Any]:
+        url = f"/v1/graph/enterprise/{uscc}"
+        r = world.client.get(url, params={"limit": limit}, headers=world.as_(role))
+        assert r.status_code == 200
+        return dict(r.json())
+
+    visible = len(graph("investigator", 5000)["nodes"])
+    assert graph("investigator", 1)["more"] == visible - 1
+    assert len(graph("admin", 5000)["nodes"]) == visible + 1  # the authorised entry
+    assert graph("admin", 1)["more"] == visible
 
 
 def test_id_numbers_only_for_those_entitled(world: World) -> None:

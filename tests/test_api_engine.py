@@ -129,6 +129,25 @@ def test_multi_list_endpoint(api: tuple[TestClient, GraphStore, Answers]) -> Non
     assert not FULL_ID.search(r.text)
 
 
+def test_one_subjects_domains_agree_with_the_multi_list(api: tuple[TestClient, GraphStore, Answers]) -> None:
+    client, _, answers = api
+    listed = client.get("/v1/multi-list", params={"min_domains": 1, "as_of": DAY}, headers=AGENCY).json()
+    by_key = {s["subject"]["key"]: s for s in listed["subjects"]}
+    person = answers.cases["multi_listed_via_organisations"]["person"]
+    clean = answers.cases["bidders"]["unrelated"]
+    for kind, key in [("person", person), ("enterprise", answers.cases["multi_listed_enterprise"]["uscc"]),
+                      ("enterprise", clean)]:  # fmt: skip
+        r = client.get(f"/v1/multi-list/{kind}/{key}", params={"as_of": DAY}, headers=AGENCY)
+        assert r.status_code == 200
+        one = r.json()
+        expected = by_key.get(key, {"domains": [], "reasons": []})
+        assert one["domains"] == expected["domains"]
+        ids = sorted(x["entry"]["entry_id"] for x in one["reasons"])
+        assert ids == sorted(x["entry"]["entry_id"] for x in expected["reasons"])
+    assert len(client.get(f"/v1/multi-list/person/{person}", headers=AGENCY).json()["domains"]) >= 2
+    assert client.get("/v1/multi-list/enterprise/91110000600037341L", headers=AGENCY).status_code == 404
+
+
 def test_life_cycle_over_http(api: tuple[TestClient, GraphStore, Answers]) -> None:
     client, _, answers = api
     uscc = answers.cases["bidders"]["unrelated"]

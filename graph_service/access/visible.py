@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel
 
 from graph_service.identifiers import mask_id_number
 from graph_service.model import (
+    Disclosure,
     Enterprise,
     EntryEvent,
     EntryStatus,
@@ -26,6 +27,7 @@ from graph_service.model import (
     RoleType,
 )
 from graph_service.store.base import (
+    MAX_LIMIT,
     Cover,
     EntryLink,
     GraphStore,
@@ -34,7 +36,11 @@ from graph_service.store.base import (
     RecordKind,
     SearchHit,
     WriteResult,
+    cap_neighbourhood,
+    check_neighbourhood_args,
 )
+
+ALL_CLASSES = frozenset(get_args(Disclosure))
 
 
 class VisibleStore(GraphStore):
@@ -168,18 +174,23 @@ class VisibleStore(GraphStore):
     ) -> Neighbourhood | None:
         if kind == "entry" and self.get_entry(key) is None:
             return None
-        hood = self.inner.neighbourhood(kind, key, hops, limit, as_of)
+        check_neighbourhood_args(hops, limit)
+        if self.classes >= ALL_CLASSES:
+            return self.inner.neighbourhood(kind, key, hops, limit, as_of)
+        # Hidden entries are dropped before the cap, not after, so that `more` counts only nodes the
+        # caller may see: "and 5 more" must not reveal three records it may not. (Beyond MAX_LIMIT the
+        # inner store's own remainder is added as it is.)
+        hood = self.inner.neighbourhood(kind, key, hops, MAX_LIMIT, as_of)
         if hood is None:
             return None
         entries = [n.key for n in hood.nodes if n.kind == "entry"]
         hidden = set(entries) - self._visible_ids(entries)
-        if not hidden:
-            return hood
-        return Neighbourhood(
-            nodes=[n for n in hood.nodes if not (n.kind == "entry" and n.key in hidden)],
-            edges=[e for e in hood.edges if not (e.source_kind == "entry" and e.source in hidden)],
-            more=hood.more,
+        capped = cap_neighbourhood(
+            [n for n in hood.nodes if not (n.kind == "entry" and n.key in hidden)],
+            [e for e in hood.edges if not (e.source_kind == "entry" and e.source in hidden)],
+            limit,
         )
+        return Neighbourhood(nodes=capped.nodes, edges=capped.edges, more=capped.more + hood.more)
 
     def events_of_entry(self, entry_id: str) -> list[EntryEvent]:
         return self.inner.events_of_entry(entry_id) if self.get_entry(entry_id) is not None else []

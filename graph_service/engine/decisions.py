@@ -356,6 +356,24 @@ class Engine:
 
     # -- "Who is on several lists?" -----------------------------------------------------------------
 
+    def domains_of(self, kind: Literal["person", "enterprise"], key: str, as_of: date) -> MultiListed:
+        """One subject's side of the multi-list: the domains of the black entries in force that reach it,
+        directly or through a role, counted as `multi_list` counts them (it is multi-listed at 2)."""
+        rows = self.store.reaching(kind, key, self.covers, as_of)
+        entries = self.store.get_entries({r.entry_id for r in rows})
+        live = [
+            r
+            for r in rows
+            if r.entry_id in entries
+            and entries[r.entry_id].kind == "black"
+            and entries[r.entry_id].in_force_on(as_of)
+        ]
+        return MultiListed(
+            subject=self._subjects([(kind, key)])[(kind, key)],
+            domains=sorted({entries[r.entry_id].domain for r in live}),
+            reasons=[reason for _, reason in self._reasons(live, as_of, None)],
+        )
+
     def multi_list(self, as_of: date, min_domains: int = 2, limit: int | None = None) -> MultiListResult:
         if min_domains < 1:
             raise EngineError("min_domains: must be at least 1")

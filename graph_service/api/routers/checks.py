@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_engine, get_hash_key, get_store, require
-from graph_service.api.errors import problem_responses
+from graph_service.api.errors import NotFound, problem_responses
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
-from graph_service.engine.results import CheckResult, MultiListResult
+from graph_service.engine.results import CheckResult, MultiListed, MultiListResult
 from graph_service.store.base import GraphStore
 
 router = APIRouter(tags=["joint punishment"])
@@ -117,6 +117,26 @@ def check_batch(
     # One record for the call, naming every restricted subject, so a batch cannot hide a lookup.
     audit("check_batch", None, f"{len(results)} subjects, restricted: {' '.join(restricted) or '-'}")
     return BatchCheckOut(as_of=day, restricted=len(restricted), results=results)
+
+
+@router.get("/v1/multi-list/{kind}/{key}", response_model=MultiListed, responses=ERRORS)
+def multi_list_of(
+    kind: Literal["person", "enterprise"],
+    key: Annotated[str, Path(min_length=1, max_length=128, description="USCC or person key")],
+    as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    store: GraphStore = Depends(get_store),
+    engine: Engine = Depends(get_engine),
+    audit: Auditor = Depends(get_auditor),
+    _: Principal = Depends(require("multi_list")),
+) -> MultiListed:
+    """One subject's domains: those of the black entries in force that reach it, with the entries and
+    paths. Two or more domains make it multi-listed, as in `/v1/multi-list`."""
+    found = store.get_enterprise(key) if kind == "enterprise" else store.get_person(key)
+    if found is None:
+        raise NotFound(f"no {kind} {key}")
+    result = engine.domains_of(kind, key, as_of or date.today())
+    audit("multi_list", key, f"{len(result.domains)} domains")
+    return result
 
 
 @router.get("/v1/multi-list", response_model=MultiListResult, responses=ERRORS)
