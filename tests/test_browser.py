@@ -24,7 +24,7 @@ from graph_service.access.keys import Principal
 from graph_service.access.policy import visible_classes
 from graph_service.access.visible import VisibleStore
 from graph_service.api.app import create_app
-from graph_service.identifiers import is_valid_id_number
+from graph_service.identifiers import build_uscc, is_valid_id_number
 from graph_service.model import Person
 from graph_service.settings import Settings
 from graph_service.store.base import GraphStore
@@ -191,8 +191,10 @@ def test_public_messages(page: Any, site: Site) -> None:
     assert "未通过校验" in page.locator("[role=alert]").inner_text()
     response = page.goto(f"{site.url}/credit/enterprises/{bad}")
     assert response.status == 422 and "统一社会信用代码格式错误" in page.locator("h1").inner_text()
-    response = page.goto(f"{site.url}/credit/enterprises/91410922MA00000009")
-    assert response.status in (404, 422)
+    unknown = build_uscc("9", "1", "410922", "MA999999")
+    assert site.store.get_enterprise(unknown) is None
+    response = page.goto(f"{site.url}/credit/enterprises/{unknown}")
+    assert response.status == 404 and "未找到该企业" in page.locator("h1").inner_text()
     person = next(p for p in site.store.iter_records("persons") if isinstance(p, Person) and p.id_number)
     response = page.goto(f"{site.url}/credit/search?q={person.id_number}")  # type: ignore[attr-defined]
     assert response.status == 422 and "不提供个人查询" in page.content()
@@ -295,6 +297,8 @@ def test_explorer_cap_shows_and_more(page: Any, site: Site) -> None:
     more = page.locator("#node-list li[data-kind='more']")
     assert f"还有 {hood.more} 个" in more.inner_text()
     assert f"另有 {hood.more} 个未显示" in page.locator("#graph-note").inner_text()
+    # The "more" node is a node of its own, not a compound drawn inside the one it belongs to.
+    assert page.evaluate("() => window.creditGraphExplorer.cy.nodes(':parent').length") == 0
     more.locator("button").click()
     page.wait_for_selector("#node-list li[data-kind='more']", state="detached")
     assert graph_keys(page) == hood_keys(site, "enterprise", case["uscc"])
@@ -357,6 +361,10 @@ def test_explorer_by_keyboard(page: Any, site: Site) -> None:
     page.locator(f"#node-list li[data-key='{case['current_legal_rep']}'] button").focus()
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#node-list li[data-key='{case['current_legal_rep']}'] >> text=已展开")
+    page.wait_for_selector(f"#panel[data-key='{case['current_legal_rep']}']")
+    # The list was rebuilt around the expansion; the focus stayed on the node the user was on.
+    focused = page.evaluate("() => document.activeElement.closest('li')?.dataset.key")
+    assert focused == case["current_legal_rep"]
 
 
 def test_explorer_messages(page: Any, site: Site) -> None:
@@ -400,3 +408,33 @@ def test_explorer_messages(page: Any, site: Site) -> None:
     page.press("#q", "Enter")
     page.wait_for_selector("#error:has-text('无法连接服务')")
     shot(page, site, "explorer-unreachable")
+
+
+def test_a_failing_section_leaves_the_rest_of_the_panel(page: Any, site: Site) -> None:
+    case = site.answers.cases["legal_rep_change"]
+    sign_in(page, site)
+    page.wait_for_selector("#workbench:not([hidden])")
+    page.route("**/v1/investigations/equity/**", lambda route: route.fulfill(status=503, body="{}"))
+    open_subject(page, case["uscc"])
+    panel = page.locator("#panel")
+    assert "服务暂时不可用" in panel.locator(".section-error").inner_text()
+    assert "受联合惩戒" in panel.inner_text() and "还须限制的对象" in panel.inner_text()
+
+
+def test_signing_out_leaves_nothing_for_the_next_key(page: Any, site: Site) -> None:
+    case = site.answers.cases["legal_rep_change"]
+    sign_in(page, site)
+    open_subject(page, case["uscc"])
+    page.fill("#bidder-usccs", "\n".join(site.answers.cases["bidders"]["linked"]))
+    page.get_by_role("button", name="分析关联").click()
+    page.locator("table.pairs").wait_for()
+    page.click("#sign-out")
+    page.wait_for_selector("#key-panel:not([hidden])")
+    admin = site.app.state.keys.create("admin", "next user")[1]
+    page.fill("#api-key", admin)
+    page.press("#api-key", "Enter")
+    page.wait_for_selector("#workbench:not([hidden])")
+    assert page.locator("#node-list li").count() == 0
+    assert page.locator("#panel h2").count() == 0 and page.locator("#panel").get_attribute("data-key") is None
+    assert page.locator("#bidder-results *").count() == 0 and page.locator("#results li").count() == 0
+    assert page.evaluate("() => window.creditGraphExplorer.cy.elements().length") == 0

@@ -3,6 +3,7 @@ API additions they rely on (`/v1/me`, `code_problem`, the data-as-of stamp)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from graph_service.access.log_mask import MaskIdNumbers
 from graph_service.api.app import create_app
+from graph_service.model import Enterprise
 from graph_service.settings import Settings
 from graph_service.store.base import GraphStore
 from graph_service.synthetic import Answers
@@ -107,3 +110,70 @@ def test_search_says_why_a_code_failed(client: TestClient, county: tuple[GraphSt
         client.get("/v1/search", params={"q": uscc}, headers={"X-API-Key": key}).json()["code_problem"]
         is None
     )
+
+
+def test_odd_page_input_is_a_chinese_4xx_page(client: TestClient) -> None:
+    for url in ("/credit/search?q=清丰&page=²", "/credit/search?q=清丰&page=①", "/credit/search?q=%E2%80%8B",
+                "/credit/search?q=%C2%AD", "/credit/search?q=清丰&page=99999"):  # fmt: skip
+        r = client.get(url)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("text/html"), url
+    r = client.get("/credit/search?q=清丰&page=9999")
+    assert r.status_code == 404 and "页码超出范围" in r.text
+    for method, url, status in (("GET", "/credit/nothing", 404), ("GET", "/credit/enterprises/", 404),
+                                ("POST", "/credit/search", 405)):  # fmt: skip
+        r = client.request(method, url)
+        assert r.status_code == status and r.headers["content-type"].startswith("text/html"), url
+        assert "<h1>" in r.text and "credit-graph" in r.text
+    # API addresses keep answering problem+json.
+    r = client.get("/v1/nothing")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_invisible_characters_are_not_a_search(client: TestClient) -> None:
+    key = client.app.state.keys.create("public", "invisible")[1]  # type: ignore[attr-defined]
+    r = client.get("/v1/search", params={"q": "\u200b"}, headers={"X-API-Key": key})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "q"
+
+
+def test_a_flagged_code_is_still_shown(client: TestClient, county: tuple[GraphStore, Answers]) -> None:
+    store, _ = county
+    kept = Enterprise(
+        uscc="91410922MA00000000", name="清丰县代码存疑商贸有限公司", id_valid=False, source="test"
+    )
+    store.upsert_enterprises([kept])
+    r = client.get(f"/credit/enterprises/{kept.uscc}")
+    assert r.status_code == 200 and kept.name in r.text
+    found = client.get("/credit/search", params={"q": "代码存疑"}).text
+    assert f"/credit/enterprises/{kept.uscc}" in found
+
+
+def test_records_not_for_the_public_stay_off_the_pages(
+    client: TestClient, county: tuple[GraphStore, Answers]
+) -> None:
+    store, answers = county
+    uscc = answers.cases["same_domain_twice"]["uscc"]
+    before = client.get(f"/credit/enterprises/{uscc}").text
+    entry = store.get_entry(answers.cases["same_domain_twice"]["entry_ids"][0])
+    assert entry is not None
+    hidden = [
+        entry.model_copy(
+            update={"entry_id": f"{entry.entry_id}-{c}", "decision_number": f"内部文号{c}", "disclosure": c}
+        )
+        for c in ("government", "authorized")
+    ]
+    store.upsert_entries(hidden)
+    for url in (f"/credit/enterprises/{uscc}", f"/credit/enterprises/{uscc}/report"):
+        page = client.get(url).text
+        assert "内部文号" not in page
+    after = client.get(f"/credit/enterprises/{uscc}").text
+    assert after.count('class="entry ') == before.count('class="entry ')
+
+
+def test_the_access_log_masks_id_numbers() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None
+    )
+    record.args = ("127.0.0.1:5000", "GET", "/v1/search?q=11010519491231002X&kind=all", "1.1", 200)
+    MaskIdNumbers().filter(record)
+    line = record.getMessage()
+    assert "11010519491231002X" not in line and "1101**********002X" in line

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from graph_service import __version__
 from graph_service.access.audit import AuditLog
 from graph_service.access.keys import KeyStore
+from graph_service.access.log_mask import mask_access_log
 from graph_service.api.errors import install_error_handlers, problem_responses
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
@@ -41,6 +42,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         app.state.hash_key = config.person_hash_key()
         app.state.keys = KeyStore(config.keys_file())
         app.state.audit = AuditLog(config.audit_file(), config.audit_secret())
+        mask_access_log()  # after the server has set its logging up
         try:
             yield
         finally:

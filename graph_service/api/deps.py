@@ -56,7 +56,9 @@ async def get_principal(
         if found.reason == "expired" and found.expired_at is not None:
             when = f"{found.expired_at:%Y-%m-%d %H:%M} UTC"
             raise Unauthenticated(
-                f"API key expired on {when}: ask the administrator for a new one", reason="expired"
+                f"API key expired on {when}: ask the administrator for a new one",
+                reason="expired",
+                expired_at=found.expired_at.isoformat(timespec="seconds"),
             )
         raise Unauthenticated(
             "unknown or revoked API key: ask the administrator for a valid one", reason="unknown_or_revoked"

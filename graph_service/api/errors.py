@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,6 +33,7 @@ class Problem(BaseModel):
     detail: str
     errors: list[FieldError] | None = None
     reason: str | None = None  # 401 only: missing, unknown_or_revoked or expired
+    expired_at: str | None = None  # 401 for an expired key: when it expired (ISO 8601, UTC)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -111,6 +112,14 @@ def _error(e: Any) -> dict[str, str]:
     return {"field": where, "reason": message}
 
 
+def _as_page(request: Request, status: int) -> Response | None:
+    """The pages (web/pages.py) answer errors on their own addresses with a page in Chinese."""
+    hook = getattr(request.app.state, "page_problem", None)
+    if hook is not None and hook[0](request):
+        return cast(Response, hook[1](request, status))
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -130,8 +139,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return _as_page(request, exc.status_code) or problem(
+            exc.status_code, str(exc.detail), str(exc.detail)
+        )
 
     @app.exception_handler(EngineError)
     async def _engine(_: Request, exc: EngineError) -> JSONResponse:
@@ -151,5 +162,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "Unknown reference", str(exc))
 
     @app.exception_handler(StoreError)
-    async def _store(_: Request, exc: StoreError) -> JSONResponse:
-        return problem(503, "Store unavailable", str(exc))
+    async def _store(request: Request, exc: StoreError) -> Response:
+        return _as_page(request, 503) or problem(503, "Store unavailable", str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Logged by the server with its traceback; the caller gets no internals.
+        return _as_page(request, 500) or problem(
+            500, "Internal error", "the service failed; the error is logged"
+        )

@@ -7,6 +7,7 @@ calls the JSON API with the investigator's own key, so it can do nothing that ke
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -18,18 +19,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from graph_service import __version__
-from graph_service.api.routers.explore import find_subjects
+from graph_service.api.routers.explore import find_subjects, searchable
 from graph_service.identifiers import IdentifierError, is_valid_id_number, normalize_code, validate_uscc
-from graph_service.model import ROLE_NAMES_ZH
 from graph_service.rules import RuleSet
 from graph_service.store.base import GraphStore
-from graph_service.web.public_record import KIND_ZH, STATE_ZH, public_record, public_view
+from graph_service.web.labels import CHECK_ZH, KIND_ZH, STATE_ZH, explorer_labels, identifier_problem_zh
+from graph_service.web.public_record import public_record, public_view
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 VENDOR_FILES = ("cytoscape.min.js",)
 PAGE_SIZE = 20
 MAX_QUERY = 100
+MAX_PAGE = 10_000
 # Pages load scripts, styles and images from this service only: no CDN, no outside connection. Inline
 # styles are allowed because the graph library writes a style element for its container.
 CSP = (
@@ -37,15 +39,8 @@ CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
-# Names the explorer's script shows, from the same tables the service uses.
-LABELS = {
-    "roles": {t.value: name for t, name in ROLE_NAMES_ZH.items()},
-    "states": STATE_ZH,
-    "kinds": KIND_ZH,
-}
-
 templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals.update(version=__version__, state_zh=STATE_ZH, kind_zh=KIND_ZH)
+templates.env.globals.update(version=__version__, state_zh=STATE_ZH, kind_zh=KIND_ZH, check_zh=CHECK_ZH)
 templates.env.filters["pct"] = lambda v: "" if v is None else f"{v * 100:.4g}%"
 templates.env.filters["day"] = lambda v: v.isoformat() if v else "—"
 templates.env.filters["stamp"] = lambda v: v.strftime("%Y-%m-%d %H:%M UTC") if v else "—"
@@ -76,12 +71,12 @@ def home(request: Request) -> Response:
 @router.get("/credit/search", response_class=HTMLResponse)
 def credit_search(request: Request, q: str = "", page: str = "1") -> Response:
     q = q.strip()
-    if not q:
+    if not q or not searchable(q):
         return _problem(request, 422, "请输入查询内容", "请输入企业名称或统一社会信用代码。")
     if len(q) > MAX_QUERY:
         return _problem(request, 422, "查询内容过长", f"查询内容不能超过 {MAX_QUERY} 个字符。", q[:MAX_QUERY])
-    if not page.isdigit() or not 1 <= int(page) <= 10_000:
-        return _problem(request, 422, "页码无效", "页码须为 1 至 10000 之间的整数。", q)
+    if not re.fullmatch(r"[0-9]{1,5}", page) or not 1 <= int(page) <= MAX_PAGE:
+        return _problem(request, 422, "页码无效", f"页码须为 1 至 {MAX_PAGE} 之间的整数。", q)
     if is_valid_id_number(normalize_code(q)):
         # The public lookup covers organisations only; a person's record needs an authorised key.
         return _problem(request, 422, "不提供个人查询", "公众查询仅支持企业名称或统一社会信用代码。")
@@ -89,15 +84,24 @@ def credit_search(request: Request, q: str = "", page: str = "1") -> Response:
     if found.total == 1 and found.hits and normalize_code(q) == found.hits[0].key:
         return RedirectResponse(f"/credit/enterprises/{quote(found.hits[0].key)}", status_code=303)
     pages = max(1, -(-found.total // PAGE_SIZE))
+    if found.page > pages:
+        return _problem(request, 404, "页码超出范围", f"共 {pages} 页，没有第 {found.page} 页。", q)
     return _page(request, "search.html", q=q, found=found, pages=pages)
 
 
 def _record_or_problem(request: Request, uscc: str) -> Any:
+    store = _store(request)
     try:
         code = validate_uscc(uscc)
     except IdentifierError as err:
-        return _problem(request, 422, "统一社会信用代码格式错误", f"「{uscc[:40]}」无法通过校验：{err}")
-    record = public_record(_store(request), cast(RuleSet, request.app.state.rules), code, date.today())
+        # A code kept although it fails its check (flagged at load) is still found under its spelling.
+        kept = public_view(store).get_enterprise(uscc)
+        if kept is None or kept.id_valid:
+            shown = "（身份证号不予显示）" if is_valid_id_number(normalize_code(uscc)) else f"「{uscc[:40]}」"
+            message = f"{shown}未通过校验：{identifier_problem_zh(err)}。"
+            return _problem(request, 422, "统一社会信用代码格式错误", message)
+        code = kept.uscc
+    record = public_record(store, cast(RuleSet, request.app.state.rules), code, date.today())
     if record is None:
         return _problem(request, 404, "未找到该企业", f"没有统一社会信用代码为 {code} 的企业。", code)
     return record
@@ -123,9 +127,30 @@ def credit_report(request: Request, uscc: str) -> Response:
 @router.get("/explorer", response_class=HTMLResponse)
 def explorer(request: Request) -> Response:
     missing = [f for f in VENDOR_FILES if not (STATIC / "vendor" / f).is_file()]
-    return _page(request, "explorer.html", missing=missing, q="", labels=LABELS)
+    return _page(request, "explorer.html", missing=missing, q="", labels=explorer_labels())
+
+
+PAGE_PROBLEMS = {
+    404: ("页面不存在", "没有这个页面。请从查询首页开始。"),
+    405: ("不支持的请求", "该页面不支持这种请求方式。"),
+    500: ("服务出错", "服务内部出错，请稍后重试；如一再出现，请联系管理员。"),
+    503: ("服务暂时不可用", "数据服务暂时无法连接，请稍后重试。"),
+}
+
+
+def is_page(request: Request) -> bool:
+    """Whether an error on this request is answered as a page rather than problem+json."""
+    path = request.url.path
+    return not path.startswith(("/v1/", "/health", "/docs", "/redoc", "/openapi.json", "/static/"))
+
+
+def page_problem(request: Request, status: int) -> Response:
+    title, message = PAGE_PROBLEMS.get(status, PAGE_PROBLEMS[500])
+    return _problem(request, status, title, message)
 
 
 def install_pages(app: FastAPI) -> None:
+    # The error handlers (api/errors.py) answer page addresses with this page, in Chinese.
+    app.state.page_problem = (is_page, page_problem)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -15,8 +15,8 @@ from graph_service.access.visible import VisibleStore
 from graph_service.api.views import EnterpriseView
 from graph_service.engine import Engine
 from graph_service.engine.decisions import entry_summary
-from graph_service.engine.results import EntrySummary, MeasureRef, SubjectRef
-from graph_service.model import RoleType
+from graph_service.engine.results import EntrySummary, MeasureRef, Reason, SubjectRef
+from graph_service.model import ROLE_NAMES_ZH, RoleType
 from graph_service.rules import RuleSet
 from graph_service.store import data_as_of
 from graph_service.store.base import GraphStore
@@ -25,18 +25,13 @@ PUBLIC_CLASSES = frozenset({"public"})
 # Entries in these states are published; repaired, expired, revoked or archived ones are not (a repaired
 # record leaves the public lookup: DOMAIN.md §7).
 PUBLISHED_STATES = ("in_force", "suspended")
+Status = Literal["black", "suspended", "watch", "red", "clear"]
 
-STATE_ZH = {
-    "in_force": "有效",
-    "suspended": "异议核查中，措施暂停",
-    "not_yet_listed": "尚未生效",
-    "expired": "已到期",
-    "repaired": "已信用修复",
-    "revoked": "已撤销",
-    "removed_from_source": "来源已移除",
-    "archived": "已归档",
-}
-KIND_ZH = {"black": "失信（黑名单）", "red": "守信（红名单）", "watch": "重点关注"}
+
+class PublishedEntry(BaseModel):
+    entry: EntrySummary
+    # Why it stands on this enterprise's record when it lists another subject: the role it holds there.
+    via: str | None = None
 
 
 class PublicRecord(BaseModel):
@@ -45,8 +40,8 @@ class PublicRecord(BaseModel):
     enterprise: EnterpriseView
     legal_representative: str | None
     as_of: date
-    status: Literal["black", "watch", "red", "clear"]
-    entries: list[EntrySummary]  # published entries, black first, newest listing first
+    status: Status
+    entries: list[PublishedEntry]  # black (in force, then under objection), then watch and red
     measures: list[MeasureRef]  # joint-punishment measures in force against the enterprise
     unpublished: int  # entries no longer published (repaired, expired, revoked …)
     data_as_of: datetime | None  # when the data last changed
@@ -57,38 +52,61 @@ def public_view(store: GraphStore) -> GraphStore:
     return VisibleStore(store, PUBLIC_CLASSES, False)
 
 
+def _published(reason: Reason) -> PublishedEntry:
+    rule = reason.rule
+    via = None
+    if rule.via == "role" and rule.role:
+        role = ROLE_NAMES_ZH.get(RoleType(rule.role), rule.role)
+        via = f"该企业作为{reason.entry.subject.name or reason.entry.subject.key}的{rule.position or role}"
+    return PublishedEntry(entry=reason.entry, via=via)
+
+
 def public_record(store: GraphStore, rules: RuleSet, uscc: str, as_of: date) -> PublicRecord | None:
     """The published record of an enterprise, or None if the store has no such enterprise."""
     view = public_view(store)
     enterprise = view.get_enterprise(uscc)
     if enterprise is None:
         return None
+    # The engine's answer, so that every measure shown is explained by an entry shown: its own black
+    # entries and those that reach it through a role it holds (as an organisation controlling another).
+    check = Engine(view, rules).check("enterprise", enterprise.uscc, as_of)
     subject = SubjectRef(kind="enterprise", key=enterprise.uscc, name=enterprise.name)
-    summaries = [
+    others = [
         entry_summary(link.entry, subject, rules, as_of)
         for link in view.entries_of_subject("enterprise", enterprise.uscc)
-        if link.relation == "subject"
+        if link.relation == "subject" and link.entry.kind != "black"
     ]
-    published = [s for s in summaries if s.state in PUBLISHED_STATES]
-    order = {"black": 0, "watch": 1, "red": 2}
-    published.sort(key=lambda s: (order.get(s.kind, 3), -s.listed_on.toordinal(), s.entry_id))
-    in_force = {s.kind for s in published if s.state == "in_force"}
-    status: Literal["black", "watch", "red", "clear"] = "clear"
-    for kind in ("black", "watch", "red"):
-        if kind in in_force:
-            status = kind
-            break
+    watch_red = sorted(
+        (s for s in others if s.state in PUBLISHED_STATES),
+        key=lambda s: (s.kind != "watch", -s.listed_on.toordinal(), s.entry_id),
+    )
+    seen: set[str] = set()
+    entries = []
+    for reason in (*check.reasons, *check.suspended):
+        if reason.entry.entry_id not in seen:  # an entry reaching it over two roles is shown once
+            seen.add(reason.entry.entry_id)
+            entries.append(_published(reason))
+    entries += [PublishedEntry(entry=s) for s in watch_red]
+    in_force = {s.kind for s in watch_red if s.state == "in_force"}
+    status: Status = "clear"
+    if check.reasons:
+        status = "black"
+    elif check.suspended:
+        status = "suspended"
+    elif "watch" in in_force:
+        status = "watch"
+    elif "red" in in_force:
+        status = "red"
     legal = view.roles_of_enterprise(enterprise.uscc, {RoleType.LEGAL_REPRESENTATIVE_OF}, as_of)
     person = view.get_person(legal[0].holder_key) if legal and legal[0].holder_kind == "person" else None
-    measures = Engine(view, rules).check("enterprise", enterprise.uscc, as_of).measures
     return PublicRecord(
         enterprise=EnterpriseView.of(enterprise),
         legal_representative=person.name if person else None,
         as_of=as_of,
         status=status,
-        entries=published,
-        measures=measures,
-        unpublished=len(summaries) - len(published),
+        entries=entries,
+        measures=check.measures,
+        unpublished=len({r.entry.entry_id for r in check.not_counting}) + len(others) - len(watch_red),
         data_as_of=data_as_of(store),
         generated_at=datetime.now(UTC),
     )

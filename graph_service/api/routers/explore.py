@@ -22,7 +22,7 @@ from graph_service.api.deps import (
     get_store,
     require,
 )
-from graph_service.api.errors import NotFound, problem_responses
+from graph_service.api.errors import InvalidInput, NotFound, problem_responses
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
 from graph_service.engine.credit_record import CreditRecord, credit_record
@@ -35,7 +35,7 @@ from graph_service.identifiers import (
     validate_uscc,
 )
 from graph_service.model import PERSON_KEY
-from graph_service.store.base import MAX_HOPS, MAX_LIMIT, GraphStore, Neighbourhood, SearchHit
+from graph_service.store.base import MAX_HOPS, MAX_LIMIT, GraphStore, Neighbourhood, SearchHit, search_form
 
 router = APIRouter(tags=["explore"])
 # Eighteen code characters with a digit among them: meant as a code, not a name, so a failed check is
@@ -55,6 +55,7 @@ class SearchPage(BaseModel):
         description="When the query looks like a code but fails its check: which check, and why "
         "(the query was then searched as a name)",
     )
+    code_check: str | None = Field(default=None, description="The failed check's name (GB 32100 step)")
 
 
 class Me(BaseModel):
@@ -88,6 +89,10 @@ def search(
 ) -> SearchPage:
     """Enterprises and persons by name (full-width or half-width, brackets and blanks alike) or by code.
     Persons are found only by keys that may see them (not the public)."""
+    if not searchable(q):
+        raise InvalidInput(
+            "q: has nothing to search for", errors=[{"field": "q", "reason": NOTHING_TO_SEARCH}]
+        )
     people_allowed = may(principal, "search_persons")
     if kind == "person" and not people_allowed:
         raise Forbidden("a public key searches enterprises only")
@@ -97,12 +102,21 @@ def search(
     return find_subjects(store, secret, q, kinds, page, size)
 
 
+NOTHING_TO_SEARCH = "has no letter, digit or character to search for (blanks and invisible characters only)"
+
+
+def searchable(q: str) -> bool:
+    """Whether a query holds anything a name could match: invisible characters alone would match all."""
+    return bool(search_form(q).strip())
+
+
 def find_subjects(
     store: GraphStore, secret: str, q: str, kinds: list[Literal["enterprise", "person"]], page: int, size: int
 ) -> SearchPage:
     """Search as the API and the pages do it: a code is looked up exactly, anything else as a name."""
     code = normalize_code(q)
     code_problem: str | None = None
+    code_check: str | None = None
     if len(code) == 18:  # a code, not a name: an exact lookup
         hits: list[SearchHit] = []
         try:
@@ -111,7 +125,7 @@ def find_subjects(
             hits = [SearchHit(kind="enterprise", key=uscc, name=found.name)] if found else []
         except IdentifierError as err:
             if not is_valid_id_number(code) and CODE_SHAPE.fullmatch(code):
-                code_problem = str(err)
+                code_problem, code_check = str(err), err.check
             if is_valid_id_number(code) and "person" in kinds:
                 key = person_key(parse_id_number(code).number, secret)
                 person = store.get_person(key)
@@ -120,7 +134,9 @@ def find_subjects(
             return SearchPage(q=q if not is_valid_id_number(code) else "(ID number)", total=len(hits), page=1,
                               size=size, hits=hits)  # fmt: skip
     total, hits = store.search_names(q, kinds, limit=size, offset=(page - 1) * size)
-    return SearchPage(q=q, total=total, page=page, size=size, hits=hits, code_problem=code_problem)
+    return SearchPage(
+        q=q, total=total, page=page, size=size, hits=hits, code_problem=code_problem, code_check=code_check
+    )
 
 
 @router.get("/v1/enterprises/{uscc}/credit-record", response_model=CreditRecord, responses=ERRORS)

@@ -24,7 +24,7 @@
   const LEVEL_ZH = { high: "高", medium: "中", low: "低" };
   const VIA_ZH = { subject: "被列入主体", named_responsible: "决定书列明的责任人", role: "任职" };
 
-  const state = { key: sessionStorage.getItem(KEY_STORE) || "", cy: null, expanded: new Map(), multi: null };
+  const state = { key: sessionStorage.getItem(KEY_STORE) || "", cy: null, expanded: new Map(), panelRequest: 0 };
   window.creditGraphExplorer = state; // for a look from the browser console
 
   // -- messages -------------------------------------------------------------------------------------
@@ -47,22 +47,29 @@
     $("message").hidden = true;
     $("error").textContent = text;
     $("error").hidden = false;
-    if (err instanceof UiError && err.kind === "key") showKeyPanel();
+    if (err instanceof UiError && err.kind === "key") {
+      sessionStorage.removeItem(KEY_STORE);
+      state.key = "";
+      reset();
+      showKeyPanel();
+    }
   }
 
+  const when = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "");
+
   function problemText(status, problem) {
-    const detail = problem.detail || "";
     if (status === 401) {
-      if (problem.reason === "expired") return [`密钥已过期（${detail}）。请向管理员申请新的密钥后重新进入。`, "key"];
+      if (problem.reason === "expired") return [`密钥已过期（于 ${when(problem.expired_at)}），请向管理员申请新的密钥后重新进入。`, "key"];
       if (problem.reason === "missing") return ["请先输入调查人员密钥。", "key"];
       return ["密钥无效或已被吊销，请重新输入。", "key"];
     }
-    if (status === 403) return [`该密钥无权执行此操作：${detail}`, "forbidden"];
-    if (status === 404) return [`未找到：${detail}`, "missing"];
-    if (status === 409) return [`当前状态下无法执行：${detail}`, "conflict"];
+    if (status === 403) return ["该密钥无权执行此操作。", "forbidden"];
+    if (status === 404) return ["未找到该对象，它可能不存在或您无权查看。", "missing"];
+    if (status === 409) return ["该记录当前的状态不允许这样操作。", "conflict"];
     if (status === 422) {
-      const fields = (problem.errors || []).map((e) => `${e.field}：${e.reason}`);
-      return [`输入有误：${fields.length ? fields.join("；") : detail}`, "input"];
+      // Identifier checks are named, so they can be said in Chinese; other reasons are shown as given.
+      const fields = (problem.errors || []).map((e) => `${e.field}：${(e.check && LABELS.checks[e.check]) || e.reason}`);
+      return [`输入有误：${fields.length ? fields.join("；") : problem.detail || ""}`, "input"];
     }
     return [`服务暂时不可用（HTTP ${status}），请稍后重试。`, "server"];
   }
@@ -119,6 +126,21 @@
 
   // -- the key ----------------------------------------------------------------------------------------
 
+  // Whatever one key was shown leaves the page with it: the next key starts from nothing.
+  function reset() {
+    if (state.cy) state.cy.elements().remove();
+    state.expanded.clear();
+    state.panelRequest += 1;
+    for (const id of ["results", "node-list", "bidder-results"]) $(id).replaceChildren();
+    $("results-box").hidden = true;
+    const panel = $("panel");
+    delete panel.dataset.key;
+    panel.replaceChildren(el("p", { class: "muted" }, "选择图中的节点查看信用记录、还须限制的对象、多名单情况和股权穿透。"));
+    $("node-count").textContent = "0";
+    $("export-png").disabled = $("export-csv").disabled = true;
+    $("who").textContent = "";
+  }
+
   function showKeyPanel() {
     $("workbench").hidden = true;
     $("key-panel").hidden = false;
@@ -126,14 +148,15 @@
   }
 
   async function enter(key) {
+    reset();
     state.key = key;
     const me = await api("/v1/me");
     if (!me.may.includes("explore")) {
       state.key = "";
-      throw new UiError(`调查工作台需要调查人员或管理员密钥；此密钥的角色是 ${me.role}。`, "key");
+      throw new UiError(`调查工作台需要调查人员或管理员密钥；此密钥的角色是“${LABELS.keyRoles[me.role] || me.role}”。`, "key");
     }
     sessionStorage.setItem(KEY_STORE, key);
-    $("who").textContent = `${me.name}（${me.role}）`;
+    $("who").textContent = `${me.name}（${LABELS.keyRoles[me.role] || me.role}）`;
     $("key-panel").hidden = true;
     $("workbench").hidden = false;
     say("");
@@ -149,6 +172,8 @@
     sessionStorage.removeItem(KEY_STORE);
     state.key = "";
     $("api-key").value = "";
+    reset();
+    say("已退出。");
     showKeyPanel();
   });
 
@@ -167,7 +192,7 @@
     list.replaceChildren();
     $("results-box").hidden = false;
     if (page.code_problem) {
-      say(`「${q}」像是统一社会信用代码，但未通过校验：${page.code_problem}。已按名称搜索。`);
+      say(`「${q}」像是统一社会信用代码，但未通过校验：${LABELS.checks[page.code_check] || "代码格式不对"}。已按名称搜索。`);
     } else {
       say("");
     }
@@ -283,7 +308,8 @@
       }
       cy.getElementById(`more:${parent}`).remove();
       if (hood.more > 0) {
-        addNode("more", parent, `还有 ${hood.more} 个`, { count: hood.more, parent, limit: Math.min(MAX_LIMIT, limit * 4) }, parent);
+        // Not `parent`: that field would make the node a child drawn inside the expanded node.
+        addNode("more", parent, `还有 ${hood.more} 个`, { count: hood.more, of: parent, limit: Math.min(MAX_LIMIT, limit * 4) }, parent);
         addEdge(`e:more:${parent}`, parent, `more:${parent}`, { type: "MORE", label: "" });
       }
     });
@@ -307,42 +333,40 @@
     if (node.empty()) return;
     const { kind, key } = node.data();
     if (kind === "more") {
-      const [pkind, ...rest] = node.data("parent").split(":");
+      const [pkind, ...rest] = node.data("of").split(":");
       await expand(pkind, rest.join(":"), node.data("limit"));
       return;
     }
     cy.elements().unselect();
     node.select();
     if (kind === "value") return;
-    if (!state.expanded.has(id)) await expand(kind, key, FIRST_LIMIT);
-    await showPanel(kind, key, node.data("label"));
+    // The panel starts at once (and says "loading"), so it never shows the node clicked before.
+    await Promise.all([state.expanded.has(id) ? null : expand(kind, key, FIRST_LIMIT), showPanel(kind, key, node.data("label"))]);
   }
 
   function renderNodeList() {
     const cy = graph();
     const list = $("node-list");
+    // The list is rebuilt; a keyboard user keeps the focus on the node they were on.
+    const focused = list.contains(document.activeElement) ? document.activeElement.closest("li")?.dataset.id : null;
     list.replaceChildren();
     const nodes = cy.nodes().sort((a, b) => (a.data("kind") === "more") - (b.data("kind") === "more"));
     nodes.forEach((n) => {
       const kind = n.data("kind");
       const text = kind === "more" ? `${n.data("label")}（加载更多）` : `${n.data("label")}（${KIND_ZH[kind] || "线索"}）`;
-      list.append(el("li", { "data-kind": kind, "data-key": n.data("key") },
+      list.append(el("li", { "data-kind": kind, "data-key": n.data("key"), "data-id": n.id() },
         el("button", { type: "button", class: "link", onclick: () => activate(n.id()).catch(fail) },
           el("span", { class: `dot ${kind}` }), text,
           state.expanded.has(n.id()) ? el("span", { class: "muted" }, " · 已展开") : null)));
     });
     $("node-count").textContent = String(cy.nodes("[kind != 'more']").length);
+    if (focused) {
+      const again = [...list.children].find((li) => li.dataset.id === focused);
+      (again || list.querySelector("li"))?.querySelector("button")?.focus();
+    }
   }
 
   // -- the side panel ----------------------------------------------------------------------------------
-
-  async function multiListed() {
-    if (state.multi === null) {
-      const result = await api("/v1/multi-list?min_domains=2&limit=10000");
-      state.multi = new Map(result.subjects.map((s) => [s.subject.key, s]));
-    }
-    return state.multi;
-  }
 
   function section(title, ...body) {
     return el("section", { class: "panel-section" }, el("h3", {}, title), ...body);
@@ -369,7 +393,7 @@
       ? el("p", { class: "flag black" }, `受联合惩戒：${check.reasons.length} 条在效名单记录，${check.measures.length} 项措施`)
       : el("p", { class: "flag clear" }, "无在效的失信记录");
     items.push(status);
-    if (check.eligible) items.push(el("p", { class: "flag red" }, "守信激励对象：符合绿色通道条件"));
+    if (check.eligible) items.push(el("p", { class: "flag red" }, "符合绿色通道条件"));
     if (check.reasons.length) items.push(el("ul", { class: "reasons" }, check.reasons.map(reasonItem)));
     if (check.suspended.length) items.push(el("p", {}, "异议核查中（措施暂停）："), el("ul", { class: "reasons" }, check.suspended.map(reasonItem)));
     if (check.measures.length) items.push(el("details", {}, el("summary", {}, `正在实施的措施（${check.measures.length}）`),
@@ -399,9 +423,11 @@
     await activate(id);
   }
 
-  function multiSection(multi, key) {
-    const found = multi.get(key);
-    if (!found) return section("多名单", el("p", {}, "未被两个及以上领域同时列入失信名单。"));
+  function multiSection(found) {
+    if (found.domains.length < 2) {
+      const one = found.domains.length ? `仅 ${domainsZh(found.domains)} 一个领域。` : "";
+      return section("多名单", el("p", {}, `未被两个及以上领域同时列入失信名单。${one}`));
+    }
     return section("多名单", el("p", { class: "flag black" }, `同时被 ${found.domains.length} 个领域列入：${domainsZh(found.domains)}`),
       el("ul", { class: "reasons" }, found.reasons.map(reasonItem)));
   }
@@ -435,37 +461,53 @@
     return tree;
   }
 
+  // One section per call: a call that fails says so in its place, and the other sections still show.
+  function settled(result, title, render) {
+    if (result.status === "fulfilled") return render(result.value);
+    const err = result.reason;
+    if (err instanceof UiError && err.kind === "key") throw err;
+    return section(title, el("p", { class: "section-error", role: "alert" }, err instanceof UiError ? err.message : `页面出错：${err}`));
+  }
+
+  function entrySection(e) {
+    return section("记录", el("dl", { class: "facts" },
+      el("dt", {}, "认定部门"), el("dd", {}, e.authority), el("dt", {}, "领域"), el("dd", {}, domainsZh([e.domain])),
+      el("dt", {}, "失信行为"), el("dd", {}, e.conduct || "—"), el("dt", {}, "行为日期"), el("dd", {}, day(e.conduct_date)),
+      el("dt", {}, "列入日期"), el("dd", {}, day(e.listed_on)), el("dt", {}, "有效期至"), el("dd", {}, day(e.expires_on)),
+      el("dt", {}, "状态"), el("dd", {}, LABELS.statuses[e.status] || e.status)));
+  }
+
   async function showPanel(kind, key, label) {
+    // Answers can arrive out of order: only the newest request may fill the panel.
+    const request = ++state.panelRequest;
     const panel = $("panel");
     delete panel.dataset.key;
     panel.replaceChildren(el("p", { class: "muted" }, "正在加载…"));
     const enc = encodeURIComponent(key);
     const parts = [];
     if (kind === "entry") {
-      const [entry, affected] = await Promise.all([api(`/v1/entries/${enc}`), api(`/v1/entries/${enc}/affected`)]);
-      const e = entry.entry;
-      parts.push(el("h2", {}, `${e.decision_number}`), el("p", { class: "muted" }, `名单记录 · ${LABELS.kinds[e.kind] || e.kind}`),
-        section("记录", el("dl", { class: "facts" },
-          el("dt", {}, "认定部门"), el("dd", {}, e.authority), el("dt", {}, "领域"), el("dd", {}, domainsZh([e.domain])),
-          el("dt", {}, "失信行为"), el("dd", {}, e.conduct || "—"), el("dt", {}, "行为日期"), el("dd", {}, day(e.conduct_date)),
-          el("dt", {}, "列入日期"), el("dd", {}, day(e.listed_on)), el("dt", {}, "有效期至"), el("dd", {}, day(e.expires_on)),
-          el("dt", {}, "状态"), el("dd", {}, e.status))),
-        affectedSection(affected));
+      const [entry, affected] = await Promise.allSettled([api(`/v1/entries/${enc}`), api(`/v1/entries/${enc}/affected`)]);
+      if (request !== state.panelRequest) return;
+      const e = entry.status === "fulfilled" ? entry.value.entry : null;
+      parts.push(el("h2", {}, e ? e.decision_number : label),
+        el("p", { class: "muted" }, `名单记录${e ? " · " + (LABELS.kinds[e.kind] || e.kind) : ""}`),
+        settled(entry, "记录", (v) => entrySection(v.entry)),
+        settled(affected, "还须限制的对象", affectedSection));
     } else {
-      const record = kind === "enterprise"
-        ? api(`/v1/enterprises/${enc}/credit-record`)
-        : api(`/v1/persons/${enc}/credit-record`);
-      const equity = kind === "enterprise"
-        ? api(`/v1/investigations/equity/${enc}`)
-        : api(`/v1/investigations/holdings/person/${enc}`);
-      const affected = kind === "enterprise" ? api(`/v1/enterprises/${enc}/affected`) : Promise.resolve(null);
-      const [rec, eq, aff, multi] = await Promise.all([record, equity, affected, multiListed()]);
-      const subject = rec.check.subject;
+      const title = kind === "enterprise" ? "股权穿透" : "对外投资";
+      const [rec, eq, aff, multi] = await Promise.allSettled([
+        api(kind === "enterprise" ? `/v1/enterprises/${enc}/credit-record` : `/v1/persons/${enc}/credit-record`),
+        api(kind === "enterprise" ? `/v1/investigations/equity/${enc}` : `/v1/investigations/holdings/person/${enc}`),
+        kind === "enterprise" ? api(`/v1/enterprises/${enc}/affected`) : Promise.resolve(null),
+        api(`/v1/multi-list/${kind}/${enc}`),
+      ]);
+      if (request !== state.panelRequest) return;
+      const subject = rec.status === "fulfilled" ? rec.value.check.subject : { name: label };
       parts.push(el("h2", {}, subject.name || label),
         el("p", { class: "muted code" }, `${KIND_ZH[kind]} · ${kind === "enterprise" ? key : subject.id_masked || "身份证号未登记"}`),
-        creditSection(rec));
-      if (aff) parts.push(affectedSection(aff));
-      parts.push(multiSection(multi, key), section(kind === "enterprise" ? "股权穿透" : "对外投资", equityTree(eq)));
+        settled(rec, "信用记录", creditSection));
+      if (kind === "enterprise") parts.push(settled(aff, "还须限制的对象", affectedSection));
+      parts.push(settled(multi, "多名单", multiSection), settled(eq, title, (v) => section(title, equityTree(v))));
     }
     panel.replaceChildren(...parts);
     panel.dataset.key = key; // which subject the panel shows, once it is complete
@@ -556,7 +598,9 @@
   });
 
   function csvCell(value) {
-    const text = value === null || value === undefined ? "" : String(value);
+    let text = value === null || value === undefined ? "" : String(value);
+    // A cell a spreadsheet would run as a formula is kept as text.
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   }
 
