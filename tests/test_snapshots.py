@@ -19,12 +19,15 @@ from typing import Any, Literal, cast
 import pytest
 
 from graph_service import cli
+from graph_service.access.audit import AuditLog
+from graph_service.access.keys import KeyStore
 from graph_service.engine import Engine
 from graph_service.engine.lifecycle import initiate, record_feedback, transition
 from graph_service.identifiers import build_uscc, is_valid_id_number, is_valid_uscc, person_key
 from graph_service.model import Enterprise, Feedback, ListEntry, Person, RoleType
 from graph_service.persons import person_from_document
 from graph_service.rules import load_rules
+from graph_service.settings import Settings
 from graph_service.snapshots import (
     ImportSummary,
     LineSource,
@@ -608,11 +611,41 @@ def test_commands_fail_cleanly(cli_env: Path, capsys: pytest.CaptureFixture[str]
     code, _, err = run_cli(capsys, "export", str(tmp / "no-such-dir" / "x.jsonl"))
     assert code == 1 and "cannot write" in err
     assert not (tmp / "x.jsonl").exists()
-    code, _, err = run_cli(
-        capsys, "export", "--with-id-numbers", "--subject", f.uscc(1), str(tmp / "ids.jsonl")
-    )
-    assert code == 0 and err.startswith("warning: the file will hold full ID numbers")
     assert "Traceback" not in err
+
+
+def test_an_export_with_id_numbers_needs_an_admin_and_is_audited(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp = cli_env
+    settings = Settings(data_dir=tmp / "data", hash_key=SECRET)  # type: ignore[arg-type]
+    keys = KeyStore(settings.keys_file())
+    admin = keys.create("admin", "records office")[1]
+    investigator = keys.create("investigator", "someone")[1]
+    keys.close()
+    out = tmp / "ids.jsonl"
+    base = ["export", "--with-id-numbers", "--subject", f.uscc(1)]
+    refused = [
+        ([*base, str(out)], "--admin-key"),
+        ([*base, "--admin-key", admin, str(out)], "--purpose"),
+        ([*base, "--admin-key", investigator, "--purpose", "迁移", str(out)], "investigator key may not"),
+        ([*base, "--admin-key", "cg_0_nothing", "--purpose", "迁移", str(out)], "unknown or revoked"),
+    ]
+    for args, says in refused:
+        code, _, err = run_cli(capsys, *args)
+        assert code == 2 and says in err and "Traceback" not in err, err
+        assert not out.exists()
+    code, _, err = run_cli(capsys, *base, "--admin-key", admin, "--purpose", "迁移到新服务器", str(out))
+    assert code == 0 and err.startswith("warning: the file will hold full ID numbers")
+    assert any(is_valid_id_number(m) for m in re.findall(r"\d{17}[\dX]", out.read_text(encoding="utf-8")))
+    log = AuditLog(settings.audit_file(), settings.audit_secret())
+    try:
+        records = log.records(subject=f.uscc(1))
+    finally:
+        log.close()
+    assert [(r.action, r.role, r.purpose) for r in records] == [
+        ("export_id_numbers", "admin", "迁移到新服务器")
+    ]
 
 
 def test_a_broken_file_as_a_user_runs_it(cli_env: Path) -> None:

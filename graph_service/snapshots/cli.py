@@ -26,6 +26,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from graph_service.access.audit import AuditLog
+from graph_service.access.keys import KeyStore, Principal
+from graph_service.settings import Settings
 from graph_service.snapshots.exporter import ExportSummary, export_snapshot, export_to_path, resolve_subject
 from graph_service.snapshots.format import DATA_RECORDS, OnProgress, SnapshotError
 from graph_service.snapshots.importer import ImportSummary, Reject, import_file
@@ -79,9 +82,18 @@ def export_command(
     with_id_numbers: Annotated[
         bool,
         typer.Option(
-            "--with-id-numbers", help="Include full ID numbers (default: person keys, masked numbers)"
+            "--with-id-numbers",
+            help="Include full ID numbers (default: person keys, masked numbers); needs an admin key and "
+            "a purpose, and is audited",
         ),
     ] = False,
+    admin_key: Annotated[
+        str | None,
+        typer.Option(envvar="CREDIT_GRAPH_ADMIN_KEY", help="An admin API key (with --with-id-numbers)"),
+    ] = None,
+    purpose: Annotated[
+        str | None, typer.Option(help="Why the full ID numbers are exported (with --with-id-numbers)")
+    ] = None,
 ) -> None:
     """Export the graph, or a subject's neighbourhood, as a snapshot file (docs/snapshots.md)."""
     from graph_service.cli import CliError, _settings, _store, err
@@ -89,7 +101,9 @@ def export_command(
     if hops is not None and subject is None:
         raise CliError("--hops: give --subject too; without it the whole graph is exported", code=2)
     settings = _settings()
+    admin = None
     if with_id_numbers:
+        admin = _admin(settings, admin_key, purpose)
         err.print(ID_NUMBER_WARNING, markup=False, highlight=False)
     to_stdout = str(file) == "-"
     with _store(settings) as store:
@@ -100,6 +114,15 @@ def export_command(
             except SnapshotError as exc:
                 raise CliError(str(exc)) from None
         steps = 1 if hops is None else hops
+        if admin is not None:
+            # Recorded before the file is written: a file with the numbers may exist even if the
+            # export then fails part way.
+            log = AuditLog(settings.audit_file(), settings.audit_secret())
+            try:
+                what = f"hops={steps} to {file}" if target else f"whole graph to {file}"
+                log.append(admin, "export_id_numbers", target[1] if target else None, what, purpose)
+            finally:
+                log.close()
         try:
             with _progress(err, in_bytes=False) as report:
                 if to_stdout:
@@ -115,6 +138,35 @@ def export_command(
         except OSError as exc:
             raise CliError(f"cannot write {file}: {exc.strerror or exc}") from None
     _report_export(summary, "standard output" if to_stdout else str(file), err)
+
+
+def _admin(settings: Settings, key: str | None, purpose: str | None) -> Principal:
+    """The administrator behind the key an export of full ID numbers needs (DOMAIN.md §10)."""
+    from graph_service.cli import CliError
+
+    if not key:
+        raise CliError(
+            "--with-id-numbers: give an admin API key (--admin-key or CREDIT_GRAPH_ADMIN_KEY) and --purpose; "
+            "the export is recorded in the audit trail",
+            code=2,
+        )
+    if not purpose or not purpose.strip():
+        raise CliError(
+            "--purpose: say why the full ID numbers are exported; it goes into the audit trail", code=2
+        )
+    keys = KeyStore(settings.keys_file())
+    try:
+        found = keys.check(key)
+    finally:
+        keys.close()
+    if not isinstance(found, Principal):
+        why = "expired" if found.reason == "expired" else "unknown or revoked"
+        raise CliError(f"--admin-key: the key is {why}", code=2)
+    if found.role != "admin":
+        raise CliError(
+            f"--admin-key: a {found.role} key may not export full ID numbers; an admin key may", code=2
+        )
+    return found
 
 
 def _report_export(summary: ExportSummary, where: str, console: Console) -> None:
