@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from graph_service.access.audit import AuditLog
 from graph_service.access.keys import KeysError, KeyStore, Principal
 from graph_service.api.app import create_app
+from graph_service.model import NamedResponsible
 from graph_service.settings import Settings
 from graph_service.store.embedded import EmbeddedStore
 from graph_service.synthetic import Answers, Generator, load_synthetic
@@ -166,6 +167,34 @@ def test_the_graph_cap_counts_only_what_the_caller_may_see(world: World) -> None
     assert graph("investigator", 1)["more"] == visible - 1
     assert len(graph("admin", 5000)["nodes"]) == visible + 1  # the authorised entry
     assert graph("admin", 1)["more"] == visible
+
+
+def test_a_hidden_entry_links_nothing_in_the_graph(world: World) -> None:
+    """A person named only by a decision the caller may not see is not near the listed enterprise."""
+    uscc = str(world.answers.cases["revoked_entry"]["uscc"])
+    stranger = str(world.answers.cases["ownership_chain"]["owner"])
+    person = world.store.get_person(stranger)
+    listed = world.store.get_entry(str(world.answers.cases["revoked_entry"]["entry_id"]))
+    assert person is not None and listed is not None
+    secret = listed.model_copy(
+        update={
+            "entry_id": "L-hidden-bridge",
+            "decision_number": "内部文号-bridge",
+            "disclosure": "authorized",
+            "named_responsible": (NamedResponsible(person_key=stranger, name=person.name),),
+        }
+    )
+    world.store.upsert_entries([secret])
+
+    def keys(role: str, kind: str, key: str) -> set[str]:
+        params = {"hops": 2, "limit": 5000}
+        r = world.client.get(f"/v1/graph/{kind}/{key}", params=params, headers=world.as_(role))
+        assert r.status_code == 200
+        return {n["key"] for n in r.json()["nodes"]}
+
+    assert {"L-hidden-bridge", stranger} <= keys("admin", "enterprise", uscc)
+    assert not {"L-hidden-bridge", stranger} & keys("investigator", "enterprise", uscc)
+    assert uscc in keys("admin", "person", stranger) and uscc not in keys("investigator", "person", stranger)
 
 
 def test_id_numbers_only_for_those_entitled(world: World) -> None:

@@ -438,3 +438,25 @@ def test_signing_out_leaves_nothing_for_the_next_key(page: Any, site: Site) -> N
     assert page.locator("#panel h2").count() == 0 and page.locator("#panel").get_attribute("data-key") is None
     assert page.locator("#bidder-results *").count() == 0 and page.locator("#results li").count() == 0
     assert page.evaluate("() => window.creditGraphExplorer.cy.elements().length") == 0
+
+
+def test_answers_arriving_after_sign_out_are_dropped(page: Any, site: Site) -> None:
+    case = site.answers.cases["legal_rep_change"]
+    held: list[Any] = []
+    sign_in(page, site)
+    page.wait_for_selector("#workbench:not([hidden])")
+    # The first graph answer is held back; later ones pass.
+    page.route("**/v1/graph/**", lambda route: route.continue_() if held else held.append(route))
+    page.fill("#q", case["uscc"])
+    page.press("#q", "Enter")
+    page.locator("#results button").first.click()
+    while not held:
+        page.wait_for_timeout(50)
+    page.click("#sign-out")
+    page.fill("#api-key", site.app.state.keys.create("admin", "next user")[1])
+    page.press("#api-key", "Enter")
+    page.wait_for_selector("#workbench:not([hidden])")
+    held[0].continue_()  # the first key's answer arrives now
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => window.creditGraphExplorer.cy.elements().length") == 0
+    assert page.locator("#node-list li").count() == 0 and page.locator("#panel h2").count() == 0

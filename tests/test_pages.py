@@ -124,6 +124,7 @@ def test_odd_page_input_is_a_chinese_4xx_page(client: TestClient) -> None:
         r = client.request(method, url)
         assert r.status_code == status and r.headers["content-type"].startswith("text/html"), url
         assert "<h1>" in r.text and "credit-graph" in r.text
+    assert "GET" in client.post("/credit/search").headers["allow"]  # a 405 says what is allowed
     # API addresses keep answering problem+json.
     r = client.get("/v1/nothing")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
@@ -170,10 +171,19 @@ def test_records_not_for_the_public_stay_off_the_pages(
 
 
 def test_the_access_log_masks_id_numbers() -> None:
+    # Every spelling the search reads as the number: plain, blanks around or inside, full-width digits.
+    for path in ("/v1/search?q=11010519491231002X&kind=all", "/v1/search?q=%2011010519491231002X",
+                 "/v1/search?q=110105%2019491231%20002X", "/v1/search?q=%EF%BC%911010519491231002X",
+                 "/credit/search?q=110105+19491231+002x"):  # fmt: skip
+        record = logging.LogRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None
+        )
+        record.args = ("127.0.0.1:5000", "GET", path, "1.1", 200)
+        MaskIdNumbers().filter(record)
+        line = record.getMessage()
+        assert "1101**********002X" in line and "19491231" not in line, line
     record = logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None
+        "uvicorn.access", logging.INFO, __file__, 1, "%s", ("/v1/search?q=清丰",), None
     )
-    record.args = ("127.0.0.1:5000", "GET", "/v1/search?q=11010519491231002X&kind=all", "1.1", 200)
     MaskIdNumbers().filter(record)
-    line = record.getMessage()
-    assert "11010519491231002X" not in line and "1101**********002X" in line
+    assert record.getMessage() == "/v1/search?q=清丰"

@@ -631,9 +631,13 @@ def test_an_export_with_id_numbers_needs_an_admin_and_is_audited(
         ([*base, "--admin-key", investigator, "--purpose", "迁移", str(out)], "investigator key may not"),
         ([*base, "--admin-key", "cg_0_nothing", "--purpose", "迁移", str(out)], "unknown or revoked"),
     ]
+    refused += [
+        (["export", "--purpose", "迁移", str(out)], "only with --with-id-numbers"),
+        ([*base, "--admin-key", admin, "--purpose", "迁移", str(tmp / "no" / "x.jsonl")], "cannot write"),
+    ]
     for args, says in refused:
         code, _, err = run_cli(capsys, *args)
-        assert code == 2 and says in err and "Traceback" not in err, err
+        assert code in (1, 2) and says in err and "Traceback" not in err, err
         assert not out.exists()
     code, _, err = run_cli(capsys, *base, "--admin-key", admin, "--purpose", "迁移到新服务器", str(out))
     assert code == 0 and err.startswith("warning: the file will hold full ID numbers")

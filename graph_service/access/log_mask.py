@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import parse_qsl, urlencode
 
-from graph_service.identifiers import is_valid_id_number, mask_id_number
+from graph_service.identifiers import is_valid_id_number, mask_id_number, normalize_code
 
-# 18 or 15 digits (the last of 18 may be X), not inside a longer code; percent-encoded X is not a concern.
+# 18 or 15 digits (the last of 18 may be X), not inside a longer code.
 ID_SHAPE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+def _as_id_number(value: str) -> str | None:
+    """The ID number a query value means, read as the search reads it (blanks, full-width digits and
+    percent-encoding undone), or None."""
+    code = normalize_code(value)
+    return code if is_valid_id_number(code) else None
 
 
 def mask_ids(text: str) -> str:
@@ -17,7 +25,18 @@ def mask_ids(text: str) -> str:
         found = match.group(0)
         return mask_id_number(found) if is_valid_id_number(found) else found
 
-    return ID_SHAPE.sub(masked, text)
+    path, sep, rest = text.partition("?")
+    if sep:
+        query, space, tail = rest.partition(" ")  # a request line ends in " HTTP/1.1"
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_as_id_number(v) for _, v in pairs):
+            numbers = [(k, _as_id_number(v)) for k, v in pairs]
+            query = urlencode(
+                [(k, mask_id_number(n) if n else v) for (k, n), (_, v) in zip(numbers, pairs, strict=True)],
+                safe="*",
+            )
+        rest = query + space + tail
+    return ID_SHAPE.sub(masked, path) + sep + ID_SHAPE.sub(masked, rest)
 
 
 class MaskIdNumbers(logging.Filter):

@@ -112,11 +112,11 @@ def _error(e: Any) -> dict[str, str]:
     return {"field": where, "reason": message}
 
 
-def _as_page(request: Request, status: int) -> Response | None:
+def _as_page(request: Request, status: int, headers: dict[str, str] | None = None) -> Response | None:
     """The pages (web/pages.py) answer errors on their own addresses with a page in Chinese."""
     hook = getattr(request.app.state, "page_problem", None)
     if hook is not None and hook[0](request):
-        return cast(Response, hook[1](request, status))
+        return cast(Response, hook[1](request, status, headers))
     return None
 
 
@@ -140,9 +140,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return _as_page(request, exc.status_code) or problem(
-            exc.status_code, str(exc.detail), str(exc.detail)
-        )
+        # Headers travel with the error: Allow on a 405, for one.
+        page = _as_page(request, exc.status_code, dict(exc.headers or {}))
+        if page is not None:
+            return page
+        response = problem(exc.status_code, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(EngineError)
     async def _engine(_: Request, exc: EngineError) -> JSONResponse:

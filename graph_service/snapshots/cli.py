@@ -7,6 +7,7 @@ command imports this module to register the commands.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,7 +90,10 @@ def export_command(
     ] = False,
     admin_key: Annotated[
         str | None,
-        typer.Option(envvar="CREDIT_GRAPH_ADMIN_KEY", help="An admin API key (with --with-id-numbers)"),
+        typer.Option(
+            envvar="CREDIT_GRAPH_ADMIN_KEY",
+            help="An admin API key (with --with-id-numbers); prefer the variable, which `ps` does not show",
+        ),
     ] = None,
     purpose: Annotated[
         str | None, typer.Option(help="Why the full ID numbers are exported (with --with-id-numbers)")
@@ -100,6 +104,8 @@ def export_command(
 
     if hops is not None and subject is None:
         raise CliError("--hops: give --subject too; without it the whole graph is exported", code=2)
+    if not with_id_numbers and purpose is not None:
+        raise CliError("--purpose: only with --with-id-numbers (a plain export is not personal data)", code=2)
     settings = _settings()
     admin = None
     if with_id_numbers:
@@ -115,11 +121,14 @@ def export_command(
                 raise CliError(str(exc)) from None
         steps = 1 if hops is None else hops
         if admin is not None:
+            where = "standard output" if to_stdout else str(file.resolve())
+            if not to_stdout and not os.access(file.resolve().parent, os.W_OK):
+                raise CliError(f"cannot write {file}: its folder is missing or not writable")
             # Recorded before the file is written: a file with the numbers may exist even if the
             # export then fails part way.
             log = AuditLog(settings.audit_file(), settings.audit_secret())
             try:
-                what = f"hops={steps} to {file}" if target else f"whole graph to {file}"
+                what = f"hops={steps} to {where}" if target else f"whole graph to {where}"
                 log.append(admin, "export_id_numbers", target[1] if target else None, what, purpose)
             finally:
                 log.close()
@@ -153,6 +162,12 @@ def _admin(settings: Settings, key: str | None, purpose: str | None) -> Principa
     if not purpose or not purpose.strip():
         raise CliError(
             "--purpose: say why the full ID numbers are exported; it goes into the audit trail", code=2
+        )
+    if not settings.keys_file().exists():
+        raise CliError(
+            f"--admin-key: no keys at {settings.keys_file()}; "
+            "make one with `credit-graph keys create --role admin`",
+            code=2,
         )
     keys = KeyStore(settings.keys_file())
     try:

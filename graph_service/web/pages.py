@@ -140,13 +140,18 @@ PAGE_PROBLEMS = {
 
 def is_page(request: Request) -> bool:
     """Whether an error on this request is answered as a page rather than problem+json."""
-    path = request.url.path
-    return not path.startswith(("/v1/", "/health", "/docs", "/redoc", "/openapi.json", "/static/"))
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))  # behind a path prefix
+    return path != "/v1" and not path.startswith(
+        ("/v1/", "/health", "/docs", "/redoc", "/openapi.json", "/static/")
+    )
 
 
-def page_problem(request: Request, status: int) -> Response:
-    title, message = PAGE_PROBLEMS.get(status, PAGE_PROBLEMS[500])
-    return _problem(request, status, title, message)
+def page_problem(request: Request, status: int, headers: dict[str, str] | None = None) -> Response:
+    fallback = ("请求有误", "无法处理这个请求。请从查询首页开始。") if status < 500 else PAGE_PROBLEMS[500]
+    title, message = PAGE_PROBLEMS.get(status, fallback)
+    response = _problem(request, status, title, message)
+    response.headers.update(headers or {})
+    return response
 
 
 def install_pages(app: FastAPI) -> None:

@@ -24,7 +24,10 @@
   const LEVEL_ZH = { high: "高", medium: "中", low: "低" };
   const VIA_ZH = { subject: "被列入主体", named_responsible: "决定书列明的责任人", role: "任职" };
 
-  const state = { key: sessionStorage.getItem(KEY_STORE) || "", cy: null, expanded: new Map(), panelRequest: 0 };
+  const state = { key: sessionStorage.getItem(KEY_STORE) || "", cy: null, expanded: new Map(), panelRequest: 0,
+    // Answers to requests made before a reset (session) or before the graph was replaced (generation)
+    // are dropped when they arrive: one key's data never lands under another's.
+    session: 0, generation: 0 };
   window.creditGraphExplorer = state; // for a look from the browser console
 
   // -- messages -------------------------------------------------------------------------------------
@@ -128,6 +131,8 @@
 
   // Whatever one key was shown leaves the page with it: the next key starts from nothing.
   function reset() {
+    state.session += 1;
+    state.generation += 1;
     if (state.cy) state.cy.elements().remove();
     state.expanded.clear();
     state.panelRequest += 1;
@@ -139,6 +144,9 @@
     $("node-count").textContent = "0";
     $("export-png").disabled = $("export-csv").disabled = true;
     $("who").textContent = "";
+    $("q").value = "";
+    $("bidder-usccs").value = "";
+    $("graph-note").textContent = "搜索并选择一个企业或人员，查看其关联关系。点击节点展开其关联方。";
   }
 
   function showKeyPanel() {
@@ -187,7 +195,9 @@
   async function search(q) {
     if (!q) return;
     say("正在搜索…");
+    const session = state.session;
     const page = await api(`/v1/search?q=${encodeURIComponent(q)}&kind=all&size=20`);
+    if (session !== state.session) return;
     const list = $("results");
     list.replaceChildren();
     $("results-box").hidden = false;
@@ -295,7 +305,9 @@
   }
 
   async function expand(kind, key, limit) {
+    const generation = state.generation;
     const hood = await api(`/v1/graph/${kind}/${encodeURIComponent(key)}?hops=1&limit=${limit}`);
+    if (generation !== state.generation) return false;
     const cy = graph();
     const parent = nodeId(kind, key);
     cy.batch(() => {
@@ -315,13 +327,15 @@
     });
     state.expanded.set(parent, limit);
     relayout();
+    return true;
   }
 
   async function openSubject(kind, key) {
     const cy = graph();
+    state.generation += 1;
     cy.elements().remove();
     state.expanded.clear();
-    await expand(kind, key, FIRST_LIMIT);
+    if (!(await expand(kind, key, FIRST_LIMIT))) return;
     cy.getElementById(nodeId(kind, key)).addClass("root");
     await activate(nodeId(kind, key));
   }
@@ -348,20 +362,23 @@
     const cy = graph();
     const list = $("node-list");
     // The list is rebuilt; a keyboard user keeps the focus on the node they were on.
-    const focused = list.contains(document.activeElement) ? document.activeElement.closest("li")?.dataset.id : null;
+    const item = list.contains(document.activeElement) ? document.activeElement.closest("li") : null;
+    // A "more" node that has loaded everything is gone: the focus goes to the node it belonged to.
+    const focused = item ? [item.dataset.id, item.dataset.of].filter(Boolean) : null;
     list.replaceChildren();
     const nodes = cy.nodes().sort((a, b) => (a.data("kind") === "more") - (b.data("kind") === "more"));
     nodes.forEach((n) => {
       const kind = n.data("kind");
       const text = kind === "more" ? `${n.data("label")}（加载更多）` : `${n.data("label")}（${KIND_ZH[kind] || "线索"}）`;
-      list.append(el("li", { "data-kind": kind, "data-key": n.data("key"), "data-id": n.id() },
+      list.append(el("li", { "data-kind": kind, "data-key": n.data("key"), "data-id": n.id(), "data-of": n.data("of") },
         el("button", { type: "button", class: "link", onclick: () => activate(n.id()).catch(fail) },
           el("span", { class: `dot ${kind}` }), text,
           state.expanded.has(n.id()) ? el("span", { class: "muted" }, " · 已展开") : null)));
     });
     $("node-count").textContent = String(cy.nodes("[kind != 'more']").length);
     if (focused) {
-      const again = [...list.children].find((li) => li.dataset.id === focused);
+      const items = [...list.children];
+      const again = focused.map((id) => items.find((li) => li.dataset.id === id)).find(Boolean);
       (again || list.querySelector("li"))?.querySelector("button")?.focus();
     }
   }
@@ -504,7 +521,7 @@
       if (request !== state.panelRequest) return;
       const subject = rec.status === "fulfilled" ? rec.value.check.subject : { name: label };
       parts.push(el("h2", {}, subject.name || label),
-        el("p", { class: "muted code" }, `${KIND_ZH[kind]} · ${kind === "enterprise" ? key : subject.id_masked || "身份证号未登记"}`),
+        el("p", { class: "muted code" }, `${KIND_ZH[kind]} · ${kind === "enterprise" ? key : subject.id_masked || (rec.status === "fulfilled" ? "身份证号未登记" : "")}`),
         settled(rec, "信用记录", creditSection));
       if (kind === "enterprise") parts.push(settled(aff, "还须限制的对象", affectedSection));
       parts.push(settled(multi, "多名单", multiSection), settled(eq, title, (v) => section(title, equityTree(v))));
@@ -524,7 +541,9 @@
     const usccs = $("bidder-usccs").value.split(/[\s,，;；、]+/).map((s) => s.trim()).filter(Boolean);
     if (usccs.length < 2) throw new UiError("请至少输入两个投标人的统一社会信用代码。", "input");
     say("正在分析投标人关联…");
+    const session = state.session;
     const report = await api("/v1/investigations/bidders", { usccs, hops: Number($("bidder-hops").value) });
+    if (session !== state.session) return;
     const out = $("bidder-results");
     out.replaceChildren();
     const names = new Map(report.bidders.map((b) => [b.key, b.name || b.key]));
@@ -560,6 +579,7 @@
   // Bidders, the pairs found and the evidence joining them, drawn as their own graph.
   function drawBidders(report) {
     const cy = graph();
+    state.generation += 1;
     cy.elements().remove();
     state.expanded.clear();
     cy.batch(() => {
