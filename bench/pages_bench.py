@@ -124,7 +124,7 @@ def main() -> None:
                 page.wait_for_selector(f"#panel[data-key='{person}']")
                 expanded.append(time.perf_counter() - started)
         browser.close()
-    rows.append(summary("explorer: search to complete panel (first includes the multi-list scan)", opened))
+    rows.append(summary("explorer: search to complete panel", opened))
     rows.append(summary("explorer: expand a person and show its panel", expanded))
     server.should_exit = True
 
