@@ -1,6 +1,9 @@
 """Pages benchmark: server time of the public pages, and what an investigator waits for in the explorer.
 
-    .venv/bin/python bench/pages_bench.py --enterprises 20000 [--store PATH] [--samples 300]
+    .venv/bin/python bench/pages_bench.py --enterprises 20000 [--backend embedded|neo4j] [--store PATH]
+
+Neo4j comes from NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD (scripts/neo4j-local start prints a URI); its
+database is cleared and loaded unless it already holds the county.
 
 The synthetic county is loaded into an embedded store (unless the store already holds it) and served by
 uvicorn on 127.0.0.1 in this process. Public pages are fetched over loopback with httpx, one at a time.
@@ -12,6 +15,7 @@ expansion of a node.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -24,7 +28,9 @@ import uvicorn
 
 from graph_service.api.app import create_app
 from graph_service.settings import Settings
+from graph_service.store.base import GraphStore
 from graph_service.store.embedded import EmbeddedStore
+from graph_service.store.neo4j_store import Neo4jStore
 from graph_service.synthetic import Generator, load_synthetic
 
 SECRET = "bench-key"
@@ -53,18 +59,28 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--browser-samples", type=int, default=20)
+    parser.add_argument("--backend", choices=["embedded", "neo4j"], default="embedded")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp())
-    store = EmbeddedStore(args.store or data_dir / "graph.sqlite3")
+    store: GraphStore
+    if args.backend == "neo4j":
+        store = Neo4jStore(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"),
+                           os.environ.get("NEO4J_PASSWORD", ""), batch_size=10_000)  # fmt: skip
+        if store.counts()["enterprises"] != args.enterprises:
+            store.clear()
+    else:
+        store = EmbeddedStore(args.store or data_dir / "graph.sqlite3")
     generator = Generator(args.enterprises, seed=args.seed, secret=SECRET)
     if store.counts()["enterprises"] < args.enterprises:
         started = time.perf_counter()
         load_synthetic(store, generator)
         print(f"loaded {args.enterprises:,} enterprises in {time.perf_counter() - started:.1f} s")
-    answers = generator.answers
-    enterprises = [e for batch in Generator(args.enterprises, seed=args.seed, secret=SECRET).batches()
-                   for e in batch.enterprises]  # fmt: skip
+    # Generated again (cheap beside loading) for the names, codes and planted answers, also when the
+    # store already held the county.
+    again = Generator(args.enterprises, seed=args.seed, secret=SECRET)
+    enterprises = [e for batch in again.batches() for e in batch.enterprises]
+    answers = again.answers
     usccs = [e.uscc for e in enterprises]
     rng = random.Random(7)
 
@@ -128,7 +144,7 @@ def main() -> None:
     rows.append(summary("explorer: expand a person and show its panel", expanded))
     server.should_exit = True
 
-    print(f"\n{args.enterprises:,} enterprises, embedded store\n")
+    print(f"\n{args.enterprises:,} enterprises, {args.backend} store\n")
     print("| measure | samples | p50 | p99 | mean |\n|---|---|---|---|---|")
     print("\n".join(rows))
     store.close()
