@@ -92,6 +92,7 @@ RETURN properties(l) AS props, named, type(x) AS relation, x.role AS role
 // Shortest distances from the start over usable edges, up to `__HOPS__` hops (replaced by the checked
 // hop count, 0 to 3: a quantifier cannot be a parameter, and a fixed larger bound would expand hubs
 // needlessly), the $limit nearest kept (ties by kind, then key), and the usable edges among them.
+// With $classes, list entries of other disclosure classes are neither walked through nor reached.
 CALL () {
   OPTIONAL MATCH (e:Enterprise {uscc: $key}) WHERE $kind = 'enterprise'
   OPTIONAL MATCH (p:Person {person_key: $key}) WHERE $kind = 'person'
@@ -102,7 +103,7 @@ WITH start WHERE start IS NOT NULL
 MATCH path = ANY SHORTEST (start)(()-[r:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|DIRECTOR_OF|SUPERVISOR_OF|SENIOR_MANAGER_OF|SHAREHOLDER_OF|PRACTITIONER_AT|BRANCH_OF|NAMES|NAMED_RESPONSIBLE WHERE
     r.role_id IS NULL OR $as_of IS NULL
     OR ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR $as_of < r.valid_to))
-  ]-()){0,__HOPS__}(n:Enterprise|Person|ListEntry)
+  ]-(y) WHERE $classes IS NULL OR NOT y:ListEntry OR y.disclosure IN $classes){0,__HOPS__}(n:Enterprise|Person|ListEntry)
 WITH n, length(path) AS distance,
      CASE WHEN n:Enterprise THEN 0 WHEN n:Person THEN 1 ELSE 2 END AS kind_order,
      coalesce(n.uscc, n.person_key, n.entry_id) AS key

@@ -7,7 +7,6 @@ may see it. The API hands this view, not the store, to its handlers and to the e
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from typing import Literal, get_args
@@ -28,19 +27,14 @@ from graph_service.model import (
     RoleType,
 )
 from graph_service.store.base import (
-    MAX_LIMIT,
     Cover,
     EntryLink,
-    GraphEdge,
-    GraphNode,
     GraphStore,
     Neighbourhood,
     ReachRow,
     RecordKind,
     SearchHit,
     WriteResult,
-    cap_neighbourhood,
-    check_neighbourhood_args,
 )
 
 ALL_CLASSES = frozenset(get_args(Disclosure))
@@ -173,29 +167,20 @@ class VisibleStore(GraphStore):
         return self.inner.ownership(kind, key, direction, max_depth, as_of)
 
     def neighbourhood(
-        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+        self,
+        kind: NodeKind,
+        key: str,
+        hops: int = 1,
+        limit: int = 50,
+        as_of: date | None = None,
+        classes: Collection[str] | None = None,
     ) -> Neighbourhood | None:
         if kind == "entry" and self.get_entry(key) is None:
             return None
-        check_neighbourhood_args(hops, limit)
-        if self.classes >= ALL_CLASSES:
-            return self.inner.neighbourhood(kind, key, hops, limit, as_of)
-        # Hidden entries are dropped before the walk is counted, not after: what the caller may not see
-        # must neither link nodes together (a person named only by a hidden decision) nor be counted
-        # in "and N more". The inner store's answer, uncapped up to MAX_LIMIT, is walked again without
-        # them; beyond MAX_LIMIT the inner store's own remainder is added as it is.
-        hood = self.inner.neighbourhood(kind, key, hops, MAX_LIMIT, as_of)
-        if hood is None:
-            return None
-        entries = [n.key for n in hood.nodes if n.kind == "entry"]
-        hidden = set(entries) - self._visible_ids(entries)
-        if not hidden:
-            capped = cap_neighbourhood(hood.nodes, hood.edges, limit)
-            return Neighbourhood(nodes=capped.nodes, edges=capped.edges, more=capped.more + hood.more)
-        edges = [e for e in hood.edges if not (e.source_kind == "entry" and e.source in hidden)]
-        nodes = _rewalk(hood.nodes, edges, (kind, key), hops)
-        capped = cap_neighbourhood(nodes, edges, limit)
-        return Neighbourhood(nodes=capped.nodes, edges=capped.edges, more=capped.more + hood.more)
+        # The store leaves out what the caller may not see while it walks: a hidden entry neither links
+        # the persons it names to the enterprise nor counts in "and N more".
+        seen = self.classes if classes is None else self.classes & frozenset(classes)
+        return self.inner.neighbourhood(kind, key, hops, limit, as_of, None if seen >= ALL_CLASSES else seen)
 
     def events_of_entry(self, entry_id: str) -> list[EntryEvent]:
         return self.inner.events_of_entry(entry_id) if self.get_entry(entry_id) is not None else []
@@ -223,26 +208,3 @@ class VisibleStore(GraphStore):
 
     def close(self) -> None:
         """The view owns nothing; the inner store is closed by whoever opened it."""
-
-
-def _rewalk(
-    nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], start: tuple[str, str], hops: int
-) -> list[GraphNode]:
-    """The nodes still within `hops` of the start over these edges (either direction), with their
-    distances measured again."""
-    adjacent: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
-    for e in edges:
-        adjacent[(e.source_kind, e.source)].add((e.target_kind, e.target))
-        adjacent[(e.target_kind, e.target)].add((e.source_kind, e.source))
-    distance = {start: 0}
-    frontier = [start]
-    for step in range(1, hops + 1):
-        reached = [n for here in frontier for n in adjacent[here] if n not in distance]
-        for n in reached:
-            distance.setdefault(n, step)
-        frontier = list(dict.fromkeys(reached))
-    return [
-        n.model_copy(update={"distance": distance[(n.kind, n.key)]})
-        for n in nodes
-        if (n.kind, n.key) in distance
-    ]

@@ -355,12 +355,19 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def neighbourhood(
-        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+        self,
+        kind: NodeKind,
+        key: str,
+        hops: int = 1,
+        limit: int = 50,
+        as_of: date | None = None,
+        classes: Collection[str] | None = None,
     ) -> Neighbourhood | None:
         """Nodes within `hops` of the start over role, NAMES and NAMED_RESPONSIBLE edges (either
         direction; roles only where they hold on `as_of` when given), capped as cap_neighbourhood
-        says. None when the start node is unknown; ValueError for hops or limit out of range
-        (check_neighbourhood_args)."""
+        says. With `classes`, list entries of other disclosure classes are not walked through, shown
+        or counted: they are not there for this caller. None when the start node is unknown;
+        ValueError for hops or limit out of range (check_neighbourhood_args)."""
 
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:

@@ -552,7 +552,13 @@ class EmbeddedStore(GraphStore):
         )
 
     def neighbourhood(
-        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+        self,
+        kind: NodeKind,
+        key: str,
+        hops: int = 1,
+        limit: int = 50,
+        as_of: date | None = None,
+        classes: Collection[str] | None = None,
     ) -> Neighbourhood | None:
         check_neighbourhood_args(hops, limit)
         start: Node = (kind, key)
@@ -563,6 +569,12 @@ class EmbeddedStore(GraphStore):
             def usable(data: dict[str, object]) -> bool:
                 role = data.get("role")
                 return as_of is None or not isinstance(role, Role) or role.holds_on(as_of)
+
+            def visible(node: Node) -> bool:
+                if classes is None or node[0] != "entry":
+                    return True
+                entry = self._entries.get(node[1])
+                return entry is not None and entry.disclosure in classes
 
             distance: dict[Node, int] = {start: 0}
             edges: dict[str, GraphEdge] = {}
@@ -582,7 +594,7 @@ class EmbeddedStore(GraphStore):
                     if not usable(data):
                         continue
                     other = t if s == node else s
-                    if other not in distance:
+                    if other not in distance and visible(other):
                         distance[other] = d + 1
                         queue.append(other)
             # Edges among the reached nodes, whichever BFS step found them.

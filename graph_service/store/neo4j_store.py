@@ -479,11 +479,22 @@ class Neo4jStore(GraphStore):
         return sort_entry_links(links)
 
     def neighbourhood(
-        self, kind: NodeKind, key: str, hops: int = 1, limit: int = 50, as_of: date | None = None
+        self,
+        kind: NodeKind,
+        key: str,
+        hops: int = 1,
+        limit: int = 50,
+        as_of: date | None = None,
+        classes: Collection[str] | None = None,
     ) -> Neighbourhood | None:
         check_neighbourhood_args(hops, limit)
         records = self._read(
-            self.q.for_hops("neighbourhood", hops), kind=kind, key=key, limit=limit, as_of=as_of
+            self.q.for_hops("neighbourhood", hops),
+            kind=kind,
+            key=key,
+            limit=limit,
+            as_of=as_of,
+            classes=None if classes is None else sorted(classes),
         )
         record = records[0] if records else None
         if record is None or record["total"] == 0:  # the start node is always reached when it exists

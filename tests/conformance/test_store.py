@@ -178,6 +178,29 @@ def test_neighbourhood_hops_cap_and_dates(store: GraphStore) -> None:
     assert store.neighbourhood("enterprise", f.uscc(999)) is None
 
 
+def test_neighbourhood_without_hidden_entries(store: GraphStore) -> None:
+    """An entry of a class the caller may not see is not walked through, shown or counted."""
+    g = small_graph(store)
+    a = g["a"].uscc  # type: ignore[attr-defined]
+    stranger = f.person(77)
+    store.upsert_persons([stranger])
+    hidden = f.entry(g["a"], "内部文号1", named=((stranger, "直接责任人员"),), disclosure="authorized")  # type: ignore[arg-type]
+    store.upsert_entries([hidden])
+    everything = store.neighbourhood("enterprise", a, hops=2, limit=100)
+    assert everything is not None
+    assert {hidden.entry_id, stranger.person_key} <= {n.key for n in everything.nodes}
+    public = store.neighbourhood("enterprise", a, hops=2, limit=100, classes={"public", "government"})
+    assert public is not None
+    keys = {n.key for n in public.nodes}
+    assert hidden.entry_id not in keys and stranger.person_key not in keys
+    assert keys == {n.key for n in everything.nodes} - {hidden.entry_id, stranger.person_key}
+    assert all(hidden.entry_id not in (e.source, e.target) for e in public.edges)
+    capped = store.neighbourhood("enterprise", a, hops=2, limit=2, classes={"public"})
+    assert capped is not None and capped.more == len(public.nodes) - 2
+    from_stranger = store.neighbourhood("person", stranger.person_key, hops=2, limit=100, classes={"public"})
+    assert from_stranger is not None and [n.key for n in from_stranger.nodes] == [stranger.person_key]
+
+
 def test_neighbourhood_edges_carry_role_details(store: GraphStore) -> None:
     g = small_graph(store)
     hood = store.neighbourhood("person", g["owner"].person_key, hops=1)  # type: ignore[attr-defined]
