@@ -18,31 +18,28 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
-import uvicorn
 
 from graph_service.api.app import create_app
+from graph_service.model import Enterprise
 from graph_service.settings import Settings
 from graph_service.store.base import GraphStore
 from graph_service.store.embedded import EmbeddedStore
 from graph_service.store.neo4j_store import Neo4jStore
-from graph_service.synthetic import Generator, load_synthetic
+from graph_service.synthetic import Answers, Generator, load_synthetic
+
+# The browser tests' server and Chromium settings, shared (the repository root is not on the path of a
+# script run from bench/).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.live_server import CHROMIUM, CHROMIUM_ARGS, serve
 
 SECRET = "bench-key"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def summary(name: str, seconds: list[float]) -> str:
@@ -81,15 +78,17 @@ def main() -> None:
     again = Generator(args.enterprises, seed=args.seed, secret=SECRET)
     enterprises = [e for batch in again.batches() for e in batch.enterprises]
     answers = again.answers
-    usccs = [e.uscc for e in enterprises]
     rng = random.Random(7)
 
     app = create_app(store=store, settings=Settings(hash_key=SECRET, data_dir=data_dir))  # type: ignore[arg-type]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    with serve(app) as base:
+        run(args, app, base, enterprises, answers, rng)
+    store.close()
+
+
+def run(args: argparse.Namespace, app: Any, base: str, enterprises: list[Enterprise], answers: Answers,
+        rng: random.Random) -> None:  # fmt: skip
+    usccs = [e.uscc for e in enterprises]
     key = app.state.keys.create("investigator", "bench")[1]
 
     def fragment() -> str:
@@ -118,7 +117,7 @@ def main() -> None:
     subjects = [answers.cases[c]["uscc"] for c in planted]
     subjects += rng.sample(usccs, max(0, args.browser_samples - len(subjects)))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{base}/explorer")
         page.fill("#api-key", key)
@@ -142,12 +141,10 @@ def main() -> None:
         browser.close()
     rows.append(summary("explorer: search to complete panel", opened))
     rows.append(summary("explorer: expand a person and show its panel", expanded))
-    server.should_exit = True
 
     print(f"\n{args.enterprises:,} enterprises, {args.backend} store\n")
     print("| measure | samples | p50 | p99 | mean |\n|---|---|---|---|---|")
     print("\n".join(rows))
-    store.close()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""The app served over real HTTP on 127.0.0.1, in a thread, for tests that drive it from a browser."""
+"""The app served over real HTTP on 127.0.0.1, in a thread, and the Chromium that drives it: for the
+browser tests and the pages benchmark."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +13,18 @@ import uvicorn
 from fastapi import FastAPI
 
 START_TIMEOUT = 30.0
+CHROMIUM = os.environ.get("CREDIT_GRAPH_CHROMIUM", "/usr/bin/chromium")
+# Flags for a closed network: without the background-networking ones Chromium keeps trying to reach
+# Google's services at start and the machine refuses each attempt.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @contextmanager

@@ -30,24 +30,12 @@ from graph_service.settings import Settings
 from graph_service.store.base import GraphStore
 from graph_service.synthetic import Answers
 from tests.conftest import SECRET
-from tests.live_server import serve
+from tests.live_server import CHROMIUM, CHROMIUM_ARGS, serve
 
 pw = pytest.importorskip("playwright.sync_api", reason="playwright is installed with the dev extras")
 
-CHROMIUM = os.environ.get("CREDIT_GRAPH_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("CREDIT_GRAPH_REQUIRE_BROWSER") == "1"
 SHOTS = Path(os.environ.get("CREDIT_GRAPH_SCREENSHOTS", Path(__file__).parents[1] / "var" / "screenshots"))
-# Flags for a closed network: without the background-networking ones Chromium keeps trying to reach
-# Google's services at start and the machine refuses each attempt.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 20_000
 # Anything shaped like a personal ID number (18 or 15 digits); a hit is a leak if it passes its check.
 ID_SHAPE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from graph_service.api.errors import InvalidInput, NotFound, invalid_identifier
 from graph_service.identifiers import IdentifierError, parse_id_number, person_key, validate_uscc
-from graph_service.model import PERSON_KEY
+from graph_service.model import PERSON_KEY, Enterprise
 from graph_service.store.base import GraphStore
 
 
@@ -27,6 +27,20 @@ class SubjectIn(BaseModel):
         if len(given) != 1:
             raise ValueError("give exactly one of uscc, id_number, person_key")
         return self
+
+
+def find_enterprise(store: GraphStore, raw: str) -> Enterprise | None:
+    """The enterprise a code names: normalised first, or else under its exact spelling when it was kept
+    although it fails its check (flagged at load). None if unknown; IdentifierError if the code is
+    malformed and no such flagged code is held."""
+    try:
+        code = validate_uscc(raw)
+    except IdentifierError:
+        kept = store.get_enterprise(raw)
+        if kept is not None and not kept.id_valid:
+            return kept
+        raise
+    return store.get_enterprise(code)
 
 
 def resolve(

@@ -27,6 +27,7 @@ def credit_record(
     result = engine.check(kind, key, as_of, action="green_channel")
     ids = {r.entry.entry_id for r in (*result.reasons, *result.suspended, *result.not_counting)}
     ids |= {link.entry.entry_id for link in store.entries_of_subject(kind, key)}
-    # Red status is the green-channel answer; the measures are those in force for any action.
-    result.measures = engine.check(kind, key, as_of).measures
+    # Red status is the green-channel answer; the measures are those in force for any action (asked
+    # without the associated-risk walk, which the first answer already carries).
+    result.measures = engine.check_many([(kind, key)], as_of)[0].measures
     return CreditRecord(check=result, history={i: store.events_of_entry(i) for i in sorted(ids)})

@@ -28,8 +28,8 @@ from graph_service.engine.results import (
     Rule,
     SubjectRef,
 )
+from graph_service.engine.subjects import subject_refs
 from graph_service.model import ListEntry
-from graph_service.persons import displayed_id
 from graph_service.rules import MeasureRule, RuleSet
 from graph_service.store.base import Cover, GraphStore, ReachRow
 
@@ -108,20 +108,7 @@ class Engine:
     # -- building explanations ----------------------------------------------------------------------
 
     def _subjects(self, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], SubjectRef]:
-        refs = set(refs)
-        persons = self.store.get_persons([k for kind, k in refs if kind == "person"])
-        orgs = self.store.get_enterprises([k for kind, k in refs if kind == "enterprise"])
-        found: dict[tuple[str, str], SubjectRef] = {}
-        for kind, key in refs:
-            if kind == "person" and (p := persons.get(key)) is not None:
-                found[(kind, key)] = SubjectRef(
-                    kind="person", key=key, name=p.name, id_masked=displayed_id(p), id_number=p.id_number
-                )
-            elif kind == "enterprise" and (e := orgs.get(key)) is not None:
-                found[(kind, key)] = SubjectRef(kind="enterprise", key=key, name=e.name)
-            else:
-                found[(kind, key)] = SubjectRef(kind=kind, key=key)
-        return found
+        return subject_refs(self.store, refs)
 
     def _summary(self, entry: ListEntry, subject: SubjectRef, day: date) -> EntrySummary:
         return entry_summary(entry, subject, self.rules, day)

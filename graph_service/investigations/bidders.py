@@ -32,11 +32,11 @@ from typing import Literal
 from pydantic import BaseModel
 
 from graph_service.engine.results import SubjectRef
+from graph_service.engine.subjects import subject_refs
 from graph_service.investigations.common import (
     InvestigationError,
     SubjectKey,
     require_subject,
-    subject_refs,
 )
 from graph_service.investigations.controllers import ControllerRule, choose
 from graph_service.investigations.equity import OwnershipPath, penetrate

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal
 
-from graph_service.engine.results import SubjectRef
 from graph_service.model import Enterprise, Role
-from graph_service.persons import displayed_id
 from graph_service.store.base import GraphStore
 
 SubjectKey = tuple[Literal["person", "enterprise"], str]
@@ -23,25 +20,6 @@ class InvestigationError(ValueError):
 
 class UnknownSubjectError(InvestigationError):
     """The subject is not in the graph (or not visible to the caller)."""
-
-
-def subject_refs(store: GraphStore, refs: Iterable[SubjectKey]) -> dict[SubjectKey, SubjectRef]:
-    """Names for subjects, two store calls in all; persons carry their ID number only where the store
-    view shows it, masked otherwise."""
-    wanted = set(refs)
-    persons = store.get_persons([k for kind, k in wanted if kind == "person"])
-    orgs = store.get_enterprises([k for kind, k in wanted if kind == "enterprise"])
-    found: dict[SubjectKey, SubjectRef] = {}
-    for kind, key in wanted:
-        if kind == "person" and (p := persons.get(key)) is not None:
-            found[(kind, key)] = SubjectRef(
-                kind="person", key=key, name=p.name, id_masked=displayed_id(p), id_number=p.id_number
-            )
-        elif kind == "enterprise" and (e := orgs.get(key)) is not None:
-            found[(kind, key)] = SubjectRef(kind="enterprise", key=key, name=e.name)
-        else:
-            found[(kind, key)] = SubjectRef(kind=kind, key=key)
-    return found
 
 
 def require_subject(store: GraphStore, kind: Literal["person", "enterprise"], key: str) -> None:

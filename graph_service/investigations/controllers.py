@@ -19,7 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from graph_service.engine.results import SubjectRef
-from graph_service.investigations.common import InvestigationError, SubjectKey, require_subject, subject_refs
+from graph_service.engine.subjects import subject_refs
+from graph_service.investigations.common import InvestigationError, SubjectKey, require_subject
 from graph_service.investigations.equity import OwnershipPath, Stake, penetrate
 from graph_service.model import Role, RoleType
 from graph_service.settings import Settings

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from graph_service.engine.results import PathNode, SubjectRef
+from graph_service.engine.subjects import subject_refs
 from graph_service.investigations.common import (
     InvestigationError,
     RatioBasis,
@@ -25,7 +26,6 @@ from graph_service.investigations.common import (
     effective_ratio,
     require_subject,
     share,
-    subject_refs,
 )
 from graph_service.model import Role
 from graph_service.store.base import MAX_OWNERSHIP_DEPTH, GraphStore

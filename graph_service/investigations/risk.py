@@ -19,11 +19,11 @@ from pydantic import BaseModel
 from graph_service.engine import covers_of
 from graph_service.engine.decisions import entry_summary
 from graph_service.engine.results import EntrySummary, PathEdge, PathNode, ReachPath, SubjectRef
+from graph_service.engine.subjects import subject_refs
 from graph_service.investigations.common import (
     InvestigationError,
     SubjectKey,
     require_subject,
-    subject_refs,
 )
 from graph_service.rules import RuleSet
 from graph_service.store.base import KIND_ORDER, MAX_HOPS, MAX_LIMIT, GraphEdge, GraphStore

@@ -20,7 +20,8 @@ from fastapi.templating import Jinja2Templates
 
 from graph_service import __version__
 from graph_service.api.routers.explore import find_subjects, searchable
-from graph_service.identifiers import IdentifierError, is_valid_id_number, normalize_code, validate_uscc
+from graph_service.api.subjects import find_enterprise
+from graph_service.identifiers import IdentifierError, is_valid_id_number, normalize_code
 from graph_service.rules import RuleSet
 from graph_service.store.base import GraphStore
 from graph_service.web.labels import CHECK_ZH, KIND_ZH, STATE_ZH, explorer_labels, identifier_problem_zh
@@ -92,17 +93,14 @@ def credit_search(request: Request, q: str = "", page: str = "1") -> Response:
 def _record_or_problem(request: Request, uscc: str) -> Any:
     store = _store(request)
     try:
-        code = validate_uscc(uscc)
+        found = find_enterprise(public_view(store), uscc)
     except IdentifierError as err:
-        # A code kept although it fails its check (flagged at load) is still found under its spelling.
-        kept = public_view(store).get_enterprise(uscc)
-        if kept is None or kept.id_valid:
-            shown = "（身份证号不予显示）" if is_valid_id_number(normalize_code(uscc)) else f"「{uscc[:40]}」"
-            message = f"{shown}未通过校验：{identifier_problem_zh(err)}。"
-            return _problem(request, 422, "统一社会信用代码格式错误", message)
-        code = kept.uscc
-    record = public_record(store, cast(RuleSet, request.app.state.rules), code, date.today())
-    if record is None:
+        shown = "（身份证号不予显示）" if is_valid_id_number(normalize_code(uscc)) else f"「{uscc[:40]}」"
+        message = f"{shown}未通过校验：{identifier_problem_zh(err)}。"
+        return _problem(request, 422, "统一社会信用代码格式错误", message)
+    record = found and public_record(store, cast(RuleSet, request.app.state.rules), found.uscc, date.today())
+    if not record:
+        code = normalize_code(uscc)
         return _problem(request, 404, "未找到该企业", f"没有统一社会信用代码为 {code} 的企业。", code)
     return record
 

@@ -69,7 +69,8 @@ def public_record(store: GraphStore, rules: RuleSet, uscc: str, as_of: date) -> 
         return None
     # The engine's answer, so that every measure shown is explained by an entry shown: its own black
     # entries and those that reach it through a role it holds (as an organisation controlling another).
-    check = Engine(view, rules).check("enterprise", enterprise.uscc, as_of)
+    # Associated risk is not published, so the check skips its graph walk.
+    check = Engine(view, rules).check_many([("enterprise", enterprise.uscc)], as_of)[0]
     subject = SubjectRef(kind="enterprise", key=enterprise.uscc, name=enterprise.name)
     others = [
         entry_summary(link.entry, subject, rules, as_of)

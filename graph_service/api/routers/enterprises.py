@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Path, Query
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_engine, get_store, require
 from graph_service.api.errors import NotFound, invalid_identifier, problem_responses
+from graph_service.api.subjects import find_enterprise
 from graph_service.api.views import EnterpriseView, ResponsiblePersons, holder_view, role_view
 from graph_service.engine import Engine
 from graph_service.engine.results import AffectedResult
-from graph_service.identifiers import IdentifierError, validate_uscc
+from graph_service.identifiers import IdentifierError, normalize_code
 from graph_service.model import Enterprise, RoleType
 from graph_service.store.base import GraphStore
 
@@ -31,16 +32,11 @@ UsccPath = Annotated[
 
 def _enterprise(store: GraphStore, uscc: str) -> Enterprise:
     try:
-        code = validate_uscc(uscc)
+        found = find_enterprise(store, uscc)
     except IdentifierError as err:
-        # A code kept although it fails its check is still found under its exact spelling.
-        kept = store.get_enterprise(uscc)
-        if kept is not None and not kept.id_valid:
-            return kept
         raise invalid_identifier("uscc", err) from None
-    found = store.get_enterprise(code)
     if found is None:
-        raise NotFound(f"no enterprise with USCC {code}")
+        raise NotFound(f"no enterprise with USCC {normalize_code(uscc)}")
     return found
 
 
