@@ -13,23 +13,31 @@ CALL (l) {
 RETURN properties(l) AS props, named
 
 // name: reach
-// Everyone the entries reach: of $entry_ids whatever their status, or of every black entry in force.
+// Everyone the entries reach: of $entry_ids whatever their status, or of every black entry in force on
+// $as_of by the periods the domain computed and stored on it (count_from/count_to). With $known_at, only
+// what was recorded by then, and every black entry listed by the day: the caller judges each as then known.
 CALL () {
   MATCH (l:ListEntry) WHERE $entry_ids IS NOT NULL AND l.entry_id IN $entry_ids
   RETURN l
   UNION
   MATCH (l:ListEntry)
-  WHERE $entry_ids IS NULL AND l.kind = 'black' AND l.status = 'active' AND l.listed_on <= $as_of
-    AND (l.expires_on IS NULL OR $as_of < l.expires_on)
+  WHERE $entry_ids IS NULL AND l.kind = 'black' AND $known_at IS NULL
+    AND any(i IN range(0, size(l.count_from) - 1) WHERE l.count_from[i] <= $as_of AND $as_of < l.count_to[i])
+  RETURN l
+  UNION
+  MATCH (l:ListEntry)
+  WHERE $entry_ids IS NULL AND l.kind = 'black' AND $known_at IS NOT NULL AND l.listed_on <= $as_of
   RETURN l
 }
+WITH l WHERE $known_at IS NULL OR l.recorded_at IS NULL OR l.recorded_at <= $known_at
 MATCH (l)-[:NAMES]->(s)
 CALL (l, s) {
-  RETURN 'subject' AS via, s AS reached, null AS r, null AS role, null AS reference, null AS reference_date
+  RETURN 'subject' AS via, s AS reached, null AS r, null AS role, null AS reference, null AS reference_date,
+         null AS valid_to
   UNION
   MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)
   RETURN 'named_responsible' AS via, p AS reached, null AS r, n.role AS role, null AS reference,
-         null AS reference_date
+         null AS reference_date, null AS valid_to
   UNION
   UNWIND $covers AS c
   WITH c WHERE c.list_type = l.list_type AND s:Enterprise
@@ -37,17 +45,24 @@ CALL (l, s) {
                            WHEN 'listing_date' THEN l.listed_on ELSE $as_of END AS day
   MATCH (s)<-[r]-(h)
   WHERE type(r) = c.role AND (c.position IS NULL OR r.position = c.position)
-    AND (r.valid_from IS NULL OR r.valid_from <= day) AND (r.valid_to IS NULL OR day < r.valid_to)
-  RETURN 'role' AS via, h AS reached, r, type(r) AS role, c.reference AS reference, day AS reference_date
+    AND (c.min_ratio IS NULL OR r.ratio >= c.min_ratio)
+    AND ($known_at IS NULL OR r.recorded_at IS NULL OR r.recorded_at <= $known_at)
+  // The role's end as known then (graph_service/domain/recorded.py role_as_known).
+  WITH c, day, r, h, CASE WHEN $known_at IS NOT NULL AND r.end_recorded_at > $known_at THEN null
+                          ELSE r.valid_to END AS valid_to
+  WHERE (r.valid_from IS NULL OR r.valid_from <= day) AND (valid_to IS NULL OR day < valid_to)
+  RETURN 'role' AS via, h AS reached, r, type(r) AS role, c.reference AS reference, day AS reference_date,
+         valid_to
 }
 RETURN l.entry_id AS entry_id, via, role, reference, reference_date,
        CASE WHEN reached:Person THEN 'person' ELSE 'enterprise' END AS reached_kind,
        coalesce(reached.person_key, reached.uscc) AS reached_key,
-       r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from, r.valid_to AS valid_to
+       r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from, valid_to
 
 // name: reaching_many
 // For each of $subjects ({kind, key}), the entries that reach it: naming it, naming it as responsible, or
-// through a covered role it held in a listed enterprise on the reference day.
+// through a covered role it held in a listed enterprise on the reference day. With $known_at, only entries
+// and roles recorded by then, and role ends learnt by then.
 UNWIND $subjects AS asked
 CALL (asked) {
   OPTIONAL MATCH (p:Person {person_key: asked.key}) WHERE asked.kind = 'person'
@@ -57,23 +72,30 @@ CALL (asked) {
 WITH asked, subject WHERE subject IS NOT NULL
 CALL (subject) {
   MATCH (l:ListEntry)-[:NAMES]->(subject)
-  RETURN l, 'subject' AS via, null AS r, null AS role, null AS reference, null AS reference_date
+  RETURN l, 'subject' AS via, null AS r, null AS role, null AS reference, null AS reference_date,
+         null AS valid_to
   UNION
   MATCH (l:ListEntry)-[n:NAMED_RESPONSIBLE]->(subject)
-  RETURN l, 'named_responsible' AS via, null AS r, n.role AS role, null AS reference, null AS reference_date
+  RETURN l, 'named_responsible' AS via, null AS r, n.role AS role, null AS reference, null AS reference_date,
+         null AS valid_to
   UNION
   MATCH (subject)-[r]->(e:Enterprise)<-[:NAMES]-(l:ListEntry)
   WHERE r.role_id IS NOT NULL
+    AND ($known_at IS NULL OR r.recorded_at IS NULL OR r.recorded_at <= $known_at)
   UNWIND $covers AS c
   WITH l, r, c WHERE c.list_type = l.list_type AND c.role = type(r) AND (c.position IS NULL OR r.position = c.position)
+    AND (c.min_ratio IS NULL OR r.ratio >= c.min_ratio)
   WITH l, r, c, CASE c.reference WHEN 'conduct_date' THEN coalesce(l.conduct_date, l.listed_on)
-                                 WHEN 'listing_date' THEN l.listed_on ELSE $as_of END AS day
-  WHERE (r.valid_from IS NULL OR r.valid_from <= day) AND (r.valid_to IS NULL OR day < r.valid_to)
-  RETURN l, 'role' AS via, r, type(r) AS role, c.reference AS reference, day AS reference_date
+                                 WHEN 'listing_date' THEN l.listed_on ELSE $as_of END AS day,
+       CASE WHEN $known_at IS NOT NULL AND r.end_recorded_at > $known_at THEN null ELSE r.valid_to END AS valid_to
+  WHERE (r.valid_from IS NULL OR r.valid_from <= day) AND (valid_to IS NULL OR day < valid_to)
+  RETURN l, 'role' AS via, r, type(r) AS role, c.reference AS reference, day AS reference_date, valid_to
 }
+WITH asked, l, via, r, role, reference, reference_date, valid_to
+WHERE $known_at IS NULL OR l.recorded_at IS NULL OR l.recorded_at <= $known_at
 RETURN l.entry_id AS entry_id, via, role, reference, reference_date, asked.kind AS reached_kind,
        asked.key AS reached_key, r.position AS position, r.role_id AS role_id, r.valid_from AS valid_from,
-       r.valid_to AS valid_to
+       valid_to
 
 // name: lock_entry
 // Takes the entry's write lock in the transaction that will change it, and reads its status.

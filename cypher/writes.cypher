@@ -49,10 +49,18 @@ CALL (row) {
 }
 MATCH (e:Enterprise {uscc: row.enterprise})
 MERGE (holder)-[r:`__ROLE_TYPE__` {role_id: row.role_id}]->(e)
-WITH r, row, r.fingerprint AS before
-// The ends of the edge are not repeated as its properties: reads take them from the nodes.
+WITH r, row, r.fingerprint AS before, r.recorded_at AS was_recorded, r.valid_to AS was_to,
+     r.end_recorded_at AS was_end
+// The ends of the edge are not repeated as its properties: reads take them from the nodes. The stamps
+// are those of graph_service/domain/recorded.py stamp_role: first recorded, and when the end was learnt.
 FOREACH (_ IN CASE WHEN before IS NULL OR before <> row.fingerprint THEN [1] ELSE [] END |
-  SET r = row, r.holder_kind = null, r.holder_key = null, r.enterprise = null)
+  SET r = row, r.holder_kind = null, r.holder_key = null, r.enterprise = null,
+      r.recorded_at = CASE WHEN before IS NULL THEN coalesce(row.recorded_at, $now) ELSE was_recorded END,
+      r.end_recorded_at = CASE
+        WHEN row.valid_to IS NULL THEN null
+        WHEN before IS NULL THEN coalesce(row.end_recorded_at, row.recorded_at, $now)
+        WHEN was_to = row.valid_to THEN was_end
+        ELSE $now END)
 RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN before IS NOT NULL AND before <> row.fingerprint THEN 1 ELSE 0 END) AS updated,
        sum(CASE WHEN before = row.fingerprint THEN 1 ELSE 0 END) AS unchanged
@@ -61,11 +69,13 @@ RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created,
 // An entry's NAMES and NAMED_RESPONSIBLE edges are rebuilt whenever the entry changes.
 UNWIND $rows AS row
 OPTIONAL MATCH (old:ListEntry {entry_id: row.props.entry_id})
-WITH row, old.fingerprint AS before
-CALL (row, before) {
-  WITH row, before WHERE before IS NULL OR before <> row.props.fingerprint
+WITH row, old.fingerprint AS before, old.recorded_at AS was_recorded
+CALL (row, before, was_recorded) {
+  WITH row, before, was_recorded WHERE before IS NULL OR before <> row.props.fingerprint
   MERGE (l:ListEntry {entry_id: row.props.entry_id})
-  SET l = row.props
+  // recorded_at as graph_service/domain/recorded.py stamp_entry keeps it: the first write's moment.
+  SET l = row.props,
+      l.recorded_at = CASE WHEN before IS NULL THEN coalesce(row.recorded_at, $now) ELSE was_recorded END
   WITH l, row
   CALL (l) {
     MATCH (l)-[x:NAMES|NAMED_RESPONSIBLE]->()

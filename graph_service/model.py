@@ -91,6 +91,11 @@ def check_subject_key(kind: str, key: str, field: str) -> None:
         raise ValueError(f"{field}: not an organisation code")
 
 
+# Bookkeeping a store keeps about when it learnt a record, not data of the record: two versions that
+# differ only in these are the same record (a reload changes nothing).
+STAMPS: frozenset[str] = frozenset({"loaded_at", "recorded_at", "end_recorded_at"})
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -161,6 +166,10 @@ class Role(_Record):
     basis: Literal["declared", "computed"] | None = None  # actual controllers
     profession: str | None = None  # practitioners
     licence_number: str | None = None
+    # When the service first held this role, and when it learnt of its end (valid_to): what an answer
+    # "as known at" a past moment may use. Kept by the store (domain/recorded.py), never by a source.
+    recorded_at: datetime | None = None
+    end_recorded_at: datetime | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Role:
@@ -208,6 +217,21 @@ class NamedResponsible(BaseModel):
     role: str = "直接责任人员"  # as the decision words it, e.g. 法定代表人, 财务负责人
 
 
+class StatusChange(BaseModel):
+    """A dated change of a listing's status, copied from the life-cycle event that made it
+    (docs/domain.md, "A listing's life"): from `on` the entry has `status`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event: str = Field(min_length=1, max_length=40)
+    on: date  # the day it takes effect
+    status: EntryStatus
+    recorded_at: datetime | None = None  # when the service recorded it
+    # The entry's fields a correction replaced, as JSON, so that an answer as known before the
+    # correction sees the entry as it stood then.
+    previous: str | None = None
+
+
 class ListEntry(_Record):
     """One listing decision (黑名单, 红名单 or 经营异常名录) naming one subject."""
 
@@ -230,10 +254,20 @@ class ListEntry(_Record):
     removed_on: date | None = None
     disclosure: Disclosure = "public"
     named_responsible: tuple[NamedResponsible, ...] = ()
+    # Its status over time, oldest first; empty for an entry no event has touched, whose status then
+    # holds from its listing (a source that gives a status without a date).
+    history: tuple[StatusChange, ...] = ()
+    recorded_at: datetime | None = None  # when the service first held the entry (kept by the store)
 
     @model_validator(mode="after")
     def _check(self) -> ListEntry:
         check_subject_key(self.subject_kind, self.subject_key, "subject_key")
+        if self.history:
+            days = [c.on for c in self.history]
+            if days != sorted(days):
+                raise ValueError("history: status changes must be in the order of the days they take effect")
+            if self.history[-1].status != self.status:
+                raise ValueError("status: must be the status the last change of its history left")
         named = [n.person_key for n in self.named_responsible]
         if len(set(named)) != len(named):
             raise ValueError("named_responsible: a person is named twice; give one role per person")
@@ -242,14 +276,6 @@ class ListEntry(_Record):
         if self.conduct_date and self.conduct_date > self.listed_on:
             raise ValueError("conduct_date: the conduct cannot come after the listing")
         return self
-
-    def in_force_on(self, day: date) -> bool:
-        """Counts on that day: active, listed by then and not yet expired."""
-        return (
-            self.status == "active"
-            and self.listed_on <= day
-            and (self.expires_on is None or day < self.expires_on)
-        )
 
 
 EventName = Literal[

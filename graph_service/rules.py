@@ -33,7 +33,15 @@ class Cover(_Rule):
 
     role: RoleType
     position: str | None = None  # only holders in this position, e.g. 财务负责人
+    min_ratio: float | None = Field(default=None, gt=0.0, le=1.0)  # shareholders: at least this share
     reference: Reference
+    basis: str = Field(min_length=1)  # the seed or national document the cover comes from
+
+    @model_validator(mode="after")
+    def _ratio_for_shareholders(self) -> Cover:
+        if self.min_ratio is not None and self.role != RoleType.SHAREHOLDER_OF:
+            raise ValueError("min_ratio: only a SHAREHOLDER_OF cover has a share threshold")
+        return self
 
 
 class ListType(_Rule):
@@ -42,6 +50,7 @@ class ListType(_Rule):
     domain: str = Field(min_length=1)
     kind: ListKind
     default_duration_days: int | None = Field(default=None, ge=1)
+    basis: str = Field(min_length=1)  # the seed or national document the list comes from
     covers: tuple[Cover, ...] = ()
 
 
@@ -57,11 +66,27 @@ class MeasureRule(_Rule):
     @field_validator("reaches")
     @classmethod
     def _known_reach(cls, reaches: tuple[str, ...]) -> tuple[str, ...]:
-        allowed = {"subject", "named_responsible", *(r.value for r in RoleType)}
+        roles = {r.value for r in RoleType}
+        references = set(Reference.__args__)  # type: ignore[attr-defined]
         for reach in reaches:
-            if reach not in allowed:
+            target, _, reference = reach.partition("@")
+            if reach in ("subject", "named_responsible"):
+                continue
+            if target not in roles:
                 raise ValueError(f"{reach!r} is not subject, named_responsible or a role type")
+            if reference and reference not in references:
+                raise ValueError(f"{reach!r}: the day after @ is one of {', '.join(sorted(references))}")
         return reaches
+
+    def reaches_row(self, via: str, role: str | None, reference: str | None) -> bool:
+        """Whether the measure reaches whom a row reached: its subject, a person the decision names, or
+        the holder of a role, on the reference day the measure names (ROLE@day) or any the list covers."""
+        if via != "role":
+            return via in self.reaches
+        return any(
+            target == role and (not day or day == reference)
+            for target, _, day in (reach.partition("@") for reach in self.reaches)
+        )
 
 
 class Action(_Rule):
@@ -70,10 +95,15 @@ class Action(_Rule):
     measures: tuple[str, ...] = Field(min_length=1)
 
 
+class UnknownListTypeError(ValueError):
+    """An entry of a list type the rules do not define: nothing could be decided for it."""
+
+
 class RuleSet(_Rule):
     list_types: tuple[ListType, ...]
     measures: tuple[MeasureRule, ...]
     actions: tuple[Action, ...] = ()
+    origin: str = ""  # the file the rules came from, named in errors about them
 
     @model_validator(mode="after")
     def _references(self) -> RuleSet:
@@ -99,7 +129,46 @@ class RuleSet(_Rule):
             for code in a.measures:
                 if code not in measure_codes:
                     raise _Located(("actions", i, "measures"), f"unknown measure {code!r}")
+        self._reach_matches_covers()
         return self
+
+    def _reach_matches_covers(self) -> None:
+        """A role a list covers must be reached by some measure the list triggers, and a measure may
+        reach only roles each list that triggers it covers: otherwise a cover reaches people nothing
+        applies to, or a measure is promised to people no list reaches."""
+        for i, t in enumerate(self.list_types):
+            measures = self.measures_for(t)
+            for j, c in enumerate(t.covers):
+                if not any(m.reaches_row("role", c.role.value, c.reference) for m in measures):
+                    raise _Located(
+                        ("list_types", i, "covers", j),
+                        f"{t.code} covers {c.role.value} on the {c.reference} but no measure it "
+                        "triggers reaches them",
+                    )
+        for i, m in enumerate(self.measures):
+            for t in self.list_types:
+                if m not in self.measures_for(t):
+                    continue
+                for reach in m.reaches:
+                    target, _, day = reach.partition("@")
+                    if target in ("subject", "named_responsible"):
+                        continue
+                    if not any(c.role.value == target and (not day or c.reference == day) for c in t.covers):
+                        raise _Located(
+                            ("measures", i, "reaches"),
+                            f"{m.code} reaches {reach}, which list type {t.code} does not cover",
+                        )
+
+    def require_list_type(self, code: str) -> ListType:
+        """The list type of an entry, or UnknownListTypeError naming it and the rules file."""
+        found = self.list_type(code)
+        if found is None:
+            known = ", ".join(t.code for t in self.list_types)
+            raise UnknownListTypeError(
+                f"list_type: {code!r} is not a list type of the rules in {self.origin or 'the rules'}; "
+                f"known: {known}"
+            )
+        return found
 
     def list_type(self, code: str) -> ListType | None:
         return next((t for t in self.list_types if t.code == code), None)
@@ -159,7 +228,7 @@ def parse_rules(text: str, origin: str) -> RuleSet:
     if not isinstance(data, dict):
         raise RulesError(f"{origin}:1: expected a mapping with list_types, measures and actions")
     try:
-        return RuleSet.model_validate(data)
+        return RuleSet.model_validate({**data, "origin": origin})
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])

@@ -68,6 +68,7 @@ class BatchOut:
     persons: list[Person] = field(default_factory=list)
     roles: list[Role] = field(default_factory=list)
     entries: list[ListEntry] = field(default_factory=list)
+    removed: list[ListEntry] = field(default_factory=list)  # written already, with their removal event
     rejects: list[tuple[int, Problem]] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     rejected_rows: set[int] = field(default_factory=set)
@@ -403,7 +404,7 @@ class Engine:
             else:
                 out = BatchOut()
                 removal_skipped = loader.finish(seen, out)
-                counters.removed += len(out.entries)
+                counters.removed += len(out.removed)
                 _write(self.store, out, counters)
             _sync(rejects)
             _sync(unresolved)

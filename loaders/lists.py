@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
 from pydantic import ValidationError
 
+from graph_service.domain.errors import DomainError
+from graph_service.domain.lifecycle import change
 from graph_service.identifiers import (
     IdentifierError,
     is_masked,
@@ -306,8 +308,20 @@ class ListLoader(Loader[ListRow]):
                 out.reject(row, "decision_number", str(err.errors()[0]["msg"]).removeprefix("Value error, "))
                 continue
             out.entries.append(entry)
+        self._keep_life_cycle(out)
         self.history.take()
         self.matcher.reset()
+
+    def _keep_life_cycle(self, out: BatchOut) -> None:
+        """An entry the service already holds keeps its status and dated history: its life since it
+        was listed (objections, repairs, removals) is recorded here, not in the source's file."""
+        held = self.ctx.store.get_entries({e.entry_id for e in out.entries})
+        for i, entry in enumerate(out.entries):
+            old = held.get(entry.entry_id)
+            if old is not None and old.history:
+                out.entries[i] = entry.model_copy(
+                    update={"status": old.status, "history": old.history, "removed_on": old.removed_on}
+                )
 
     def _named(
         self,
@@ -363,20 +377,30 @@ class ListLoader(Loader[ListRow]):
     # -- the snapshot ----------------------------------------------------------------------------
 
     def finish(self, seen: set[int], out: BatchOut) -> str | None:
+        """Entries of this source that its new snapshot no longer has are removed from the source on the
+        snapshot's day: a dated life-cycle event (domain.lifecycle), recorded with the entry in one
+        transaction, never a bare status."""
         removed_on = self.ctx.snapshot_date
         for list_type in sorted(self.list_types):
             for entry in self.ctx.store.entries_of_list(list_type, self.ctx.source):
                 if entry.status not in _STILL_COUNTING or hash(self.entry_seen(entry)) in seen:
                     continue
-                out.entries.append(
-                    entry.model_copy(
-                        update={
-                            "status": "removed_from_source",
-                            "removed_on": removed_on,
-                            "loaded_at": self.ctx.loaded_at,
-                        }
+                try:
+                    changed, event = change(
+                        entry,
+                        "removed_from_source",
+                        actor=f"loader: {self.ctx.source}",
+                        on=removed_on,
+                        recorded_at=datetime.now(UTC),
+                        reason=f"no longer in {self.ctx.source} as published on {removed_on.isoformat()}",
                     )
+                except DomainError:
+                    continue  # a change dated after the snapshot: the entry's own life decides
+                changed = changed.model_copy(
+                    update={"removed_on": removed_on, "loaded_at": self.ctx.loaded_at}
                 )
+                self.ctx.store.apply_event(changed, event, expected_status=entry.status)
+                out.removed.append(changed)
         return None
 
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from graph_service.identifiers import build_id_number, build_uscc
 from graph_service.model import Enterprise, ListEntry, NamedResponsible, Person, Role, RoleType, entry_id_for
 from graph_service.persons import person_from_document
+
+M = TypeVar("M", bound=BaseModel)
 
 SECRET = "test-hash-key"
 
@@ -76,3 +81,10 @@ def entry(
     }
     fields.update(kw)
     return ListEntry(**fields)  # type: ignore[arg-type]
+
+
+def unstamped(record: M) -> M:
+    """A record without the moments the store stamped on it (recorded_at, end_recorded_at): what a test
+    compares with the record it wrote."""
+    blank = {name: None for name in ("recorded_at", "end_recorded_at") if name in type(record).model_fields}
+    return record.model_copy(update=blank)

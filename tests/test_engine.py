@@ -50,7 +50,8 @@ def test_finance_head_yes_manager_no_and_paths_with_dates(engine: tuple[Engine, 
     assert reason.rule.reference == "conduct_date" and reason.rule.reference_date == date(2023, 12, 1)
     assert [e.type for e in reason.path.edges] == ["NAMES", "SENIOR_MANAGER_OF"]
     assert reason.path.edges[1].valid_from == date(2018, 1, 1)
-    assert "personal_credit_record" in {m.code for m in finance.measures}
+    # The finance head directly responsible (重大税收违法失信主体信息公布管理办法; 濮政〔2017〕37号 item 6).
+    assert "responsible_officer_record" in {m.code for m in finance.measures}
     assert "limit_fiscal_funds" not in {m.code for m in finance.measures}  # reaches the subject only
     assert finance.subject.id_masked and "*" in finance.subject.id_masked
 

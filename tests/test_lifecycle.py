@@ -31,7 +31,7 @@ def listed_company(store: GraphStore) -> tuple[str, str, str]:
     store.upsert_roles([f.role(RoleType.LEGAL_REPRESENTATIVE_OF, boss, company, date(2015, 1, 1))])
     entry = f.entry(company, listed_on=date(2024, 1, 10), expires_on=date(2026, 1, 10))
     events = initiate(
-        store, entry, "清丰县人民法院", date(2024, 1, 10), ("清丰县市场监督管理局", "清丰县税务局")
+        store, entry, "清丰县人民法院", date(2024, 1, 10), ("清丰县市场监督管理局", "清丰县税务局"), RULES
     )
     assert [e.event for e in events] == ["initiated", "pushed"]
     return company.uscc, boss.person_key, entry.entry_id
@@ -110,7 +110,9 @@ def test_archive_needs_an_entry_that_stopped_counting(store: GraphStore) -> None
     with pytest.raises(EngineError, match=r"^entry_id: no entry"):
         transition(store, "nope", "revoked", "法院", date(2024, 6, 1), reason="x")
     with pytest.raises(ConflictError):
-        initiate(store, store.get_entry(entry_id).model_copy(update={"status": "active"}), "法院", DAY, ())  # type: ignore[union-attr]
+        initiate(
+            store, store.get_entry(entry_id).model_copy(update={"status": "active"}), "法院", DAY, (), RULES
+        )  # type: ignore[union-attr]
 
 
 def test_feedback_and_its_statistics(store: GraphStore) -> None:

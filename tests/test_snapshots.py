@@ -131,7 +131,14 @@ def build(store: GraphStore) -> dict[str, Any]:
         ]
     )
     e1 = f.entry(a, "(2022)豫0922执7号", named=((new, "法定代表人"),), listed_on=date(2022, 3, 15))
-    initiate(store, e1, "清丰县人民法院", date(2022, 3, 15), ("清丰县发展和改革委员会", "清丰县税务局"))
+    initiate(
+        store,
+        e1,
+        "清丰县人民法院",
+        date(2022, 3, 15),
+        ("清丰县发展和改革委员会", "清丰县税务局"),
+        load_rules(),
+    )
     transition(store, e1.entry_id, "objection_filed", "李志强", date(2022, 4, 1), reason="已履行")
     transition(store, e1.entry_id, "objection_upheld", "清丰县人民法院", date(2022, 4, 20), reason="未履行")
     e2 = f.entry(old, "(2023)豫0922执9号", conduct_date=date(2022, 12, 1))

@@ -8,7 +8,7 @@ may see it. The API hands this view, not the store, to its handlers and to the e
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, get_args
 
 from pydantic import BaseModel
@@ -139,9 +139,13 @@ class VisibleStore(GraphStore):
         return self.inner.roles_of_holder(holder_kind, holder_key, types, as_of)
 
     def reach(
-        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+        self,
+        covers: Sequence[Cover],
+        as_of: date,
+        entry_ids: Collection[str] | None = None,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
-        rows = self.inner.reach(covers, as_of, entry_ids)
+        rows = self.inner.reach(covers, as_of, entry_ids, known_at)
         seen = self._visible_ids({r.entry_id for r in rows})
         return [r for r in rows if r.entry_id in seen]
 
@@ -150,8 +154,9 @@ class VisibleStore(GraphStore):
         subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
         covers: Sequence[Cover],
         as_of: date,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
-        rows = self.inner.reaching_many(subjects, covers, as_of)
+        rows = self.inner.reaching_many(subjects, covers, as_of, known_at)
         seen = self._visible_ids({r.entry_id for r in rows})
         return [r for r in rows if r.entry_id in seen]
 

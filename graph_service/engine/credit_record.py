@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -22,12 +22,30 @@ class CreditRecord(BaseModel):
 
 
 def credit_record(
-    engine: Engine, store: GraphStore, kind: Literal["person", "enterprise"], key: str, as_of: date
+    engine: Engine,
+    store: GraphStore,
+    kind: Literal["person", "enterprise"],
+    key: str,
+    as_of: date,
+    known_at: datetime | None = None,
 ) -> CreditRecord:
-    result = engine.check(kind, key, as_of, action="green_channel")
+    """The record on a day, as known at a moment (events recorded after it left out)."""
+    result = engine.check(kind, key, as_of, action="green_channel", known_at=known_at)
     ids = {r.entry.entry_id for r in (*result.reasons, *result.suspended, *result.not_counting)}
-    ids |= {link.entry.entry_id for link in store.entries_of_subject(kind, key)}
+    ids |= {
+        link.entry.entry_id
+        for link in store.entries_of_subject(kind, key)
+        if known_at is None or link.entry.recorded_at is None or link.entry.recorded_at <= known_at
+    }
     # Red status is the green-channel answer; the measures are those in force for any action (asked
     # without the associated-risk walk, which the first answer already carries).
-    result.measures = engine.check_many([(kind, key)], as_of)[0].measures
-    return CreditRecord(check=result, history={i: store.events_of_entry(i) for i in sorted(ids)})
+    result.measures = engine.check_many([(kind, key)], as_of, known_at=known_at)[0].measures
+    history = {
+        i: [
+            e
+            for e in store.events_of_entry(i)
+            if known_at is None or e.recorded_at is None or e.recorded_at <= known_at
+        ]
+        for i in sorted(ids)
+    }
+    return CreditRecord(check=result, history=history)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Literal
 
+from graph_service.domain import DomainError
+from graph_service.domain.green_channel import green_channel
+from graph_service.domain.history import EntryState, as_known, in_force_on, state_on, status_on
 from graph_service.engine.results import (
     Affected,
     AffectedResult,
     AssociatedRisk,
     CheckResult,
-    EntryState,
     EntrySummary,
     MeasureRef,
     MultiListed,
@@ -26,6 +28,7 @@ from graph_service.engine.results import (
     ReachPath,
     Reason,
     Rule,
+    StatusChangeRef,
     SubjectRef,
 )
 from graph_service.engine.subjects import subject_refs
@@ -38,34 +41,29 @@ GREEN_CHANNEL = "green_channel"
 # and at most this many nodes: enough for an official's attention, cheap enough for every check.
 ASSOCIATED_HOPS = 3
 ASSOCIATED_LIMIT = 300
-CLEAN_YEARS = 3  # no bad record for three consecutive years earns the green channel (DOMAIN.md §8)
 
-
-class EngineError(Exception):
-    """A question the engine cannot answer as asked; the message names the field."""
+# A question the engine cannot answer as asked; the message names the field.
+EngineError = DomainError
 
 
 def covers_of(rules: RuleSet) -> list[Cover]:
     return [
-        Cover(list_type=t.code, role=c.role, position=c.position, reference=c.reference)
+        Cover(
+            list_type=t.code, role=c.role, position=c.position, reference=c.reference, min_ratio=c.min_ratio
+        )
         for t in rules.list_types
         for c in t.covers
     ]
 
 
 def entry_state(entry: ListEntry, day: date) -> EntryState:
-    """Where an entry stands on a day; expiry is computed from expires_on, never stored."""
-    if entry.status in ("repaired", "revoked", "removed_from_source", "archived"):
-        return entry.status
-    if day < entry.listed_on:
-        return "not_yet_listed"
-    if entry.expires_on is not None and day >= entry.expires_on:
-        return "expired"
-    return "suspended" if entry.status == "under_objection" else "in_force"
+    """Where an entry stands on a day (domain.history.state_on)."""
+    return state_on(entry, day)
 
 
 def entry_summary(entry: ListEntry, subject: SubjectRef, rules: RuleSet, day: date) -> EntrySummary:
-    """An entry as answers show it: with its list's Chinese name and where it stands on the day."""
+    """An entry as answers show it: with its list's Chinese name, where it stands on the day, and the
+    dated history that was computed from."""
     list_type = rules.list_type(entry.list_type)
     return EntrySummary(
         entry_id=entry.entry_id,
@@ -81,7 +79,12 @@ def entry_summary(entry: ListEntry, subject: SubjectRef, rules: RuleSet, day: da
         listed_on=entry.listed_on,
         expires_on=entry.expires_on,
         status=entry.status,
-        state=entry_state(entry, day),
+        state=state_on(entry, day),
+        status_on=status_on(entry, day),
+        history=[
+            StatusChangeRef(event=c.event, on=c.on, status=c.status, recorded_at=c.recorded_at)
+            for c in entry.history
+        ],
     )
 
 
@@ -92,9 +95,7 @@ def _measure_ref(m: MeasureRule) -> MeasureRef:
 
 
 def _reaches(measure: MeasureRule, row: ReachRow) -> bool:
-    if row.via == "role":
-        return row.role in measure.reaches
-    return row.via in measure.reaches
+    return measure.reaches_row(row.via, row.role, row.reference)
 
 
 class Engine:
@@ -150,12 +151,23 @@ class Engine:
             ],
         )
 
+    def _entries(self, ids: Iterable[str], known_at: datetime | None) -> dict[str, ListEntry]:
+        """The entries by id, as known at the moment (those not yet recorded then left out)."""
+        found = self.store.get_entries(set(ids))
+        if known_at is None:
+            return found
+        return {i: k for i, e in found.items() if (k := as_known(e, known_at)) is not None}
+
     def _reasons(
-        self, rows: Sequence[ReachRow], day: date, wanted: set[str] | None
+        self,
+        rows: Sequence[ReachRow],
+        day: date,
+        wanted: set[str] | None,
+        known_at: datetime | None = None,
     ) -> list[tuple[ReachRow, Reason]]:
         """A Reason for each row, with the measures its list type triggers for whoever it reaches,
         narrowed to `wanted` measure codes when given."""
-        entries = self.store.get_entries({r.entry_id for r in rows})
+        entries = self._entries({r.entry_id for r in rows}, known_at)
         refs = {(r.reached_kind, r.reached_key) for r in rows}
         refs |= {(e.subject_kind, e.subject_key) for e in entries.values()}
         names = self._subjects(refs)
@@ -165,10 +177,23 @@ class Engine:
             if entry is None:
                 continue
             list_type = self.rules.list_type(entry.list_type)
-            measures = [] if list_type is None else self.rules.measures_for(list_type)
+            if list_type is None:  # refused on every path in; one held from older rules decides nothing
+                continue
+            measures = self.rules.measures_for(list_type)
             applicable = [
                 _measure_ref(m) for m in measures if _reaches(m, row) and (wanted is None or m.code in wanted)
             ]
+            cover = next(
+                (
+                    c
+                    for c in list_type.covers
+                    if row.via == "role"
+                    and c.role.value == row.role
+                    and c.reference == row.reference
+                    and (c.position is None or c.position == row.position)
+                ),
+                None,
+            )
             reason = Reason(
                 entry=self._summary(entry, names[(entry.subject_kind, entry.subject_key)], day),
                 rule=Rule(
@@ -176,8 +201,11 @@ class Engine:
                     via=row.via,
                     role=row.role,
                     position=row.position,
+                    min_ratio=cover.min_ratio if cover else None,
                     reference=row.reference,
                     reference_date=row.reference_date,
+                    list_basis=list_type.basis,
+                    basis=cover.basis if cover else "",
                 ),
                 path=self._path(row, entry, names),
                 measures=applicable,
@@ -212,8 +240,9 @@ class Engine:
         as_of: date,
         action: str | None = None,
         measure: str | None = None,
+        known_at: datetime | None = None,
     ) -> CheckResult:
-        return self.check_many([(kind, key)], as_of, action, measure, associated=True)[0]
+        return self.check_many([(kind, key)], as_of, action, measure, associated=True, known_at=known_at)[0]
 
     def check_many(
         self,
@@ -222,13 +251,20 @@ class Engine:
         action: str | None = None,
         measure: str | None = None,
         associated: bool = False,
+        known_at: datetime | None = None,
     ) -> list[CheckResult]:
         """The same check for many subjects, answered from one `reaching_many` call and one lookup of
-        entries and names for them all. Associated risk (a graph walk per subject) only on request."""
+        entries and names for them all. Associated risk (a graph walk per subject) only on request, and
+        only as things stand now (it is information, not a restriction). With `known_at`, the answer the
+        service would have given at that moment from what it had recorded by then."""
         wanted = self._wanted(action, measure)
-        rows = self.store.reaching_many(subjects, self.covers, as_of)
+        rows = self.store.reaching_many(subjects, self.covers, as_of, known_at)
         by_subject: dict[tuple[str, str], list[tuple[ReachRow, Reason]]] = defaultdict(list)
-        for row, reason in self._reasons(rows, as_of, wanted):
+        entries: dict[str, ListEntry] = {}
+        reasons_found = self._reasons(rows, as_of, wanted, known_at)
+        if action == GREEN_CHANNEL:
+            entries = self._entries({r.entry_id for r in rows}, known_at)
+        for row, reason in reasons_found:
             by_subject[(row.reached_kind, row.reached_key)].append((row, reason))
         names = self._subjects(subjects)
         results = []
@@ -246,13 +282,14 @@ class Engine:
                 reasons=in_force,
                 suspended=[r for r in black if r.entry.state == "suspended" and r.measures],
                 not_counting=[r for r in black if r.entry.state not in ("in_force", "suspended")],
+                known_at=known_at,
             )
-            if associated:
+            if associated and known_at is None:
                 result.associated_risk = self._associated(
                     kind, key, as_of, {r.entry.entry_id for _, r in reasons}
                 )
             if action == GREEN_CHANNEL:
-                self._green_channel(result, reasons, as_of)
+                self._green_channel(result, reasons, entries, as_of)
             results.append(result)
         return results
 
@@ -265,7 +302,7 @@ class Engine:
             return []
         distance = {n.key: n.distance for n in hood.nodes if n.kind == "entry" and n.key not in reaching}
         entries = self.store.get_entries(distance)
-        near = [e for e in entries.values() if e.kind == "black" and e.in_force_on(day)]
+        near = [e for e in entries.values() if e.kind == "black" and in_force_on(e, day)]
         names = self._subjects((e.subject_kind, e.subject_key) for e in near)
         return sorted(
             (
@@ -279,44 +316,32 @@ class Engine:
         )
 
     @staticmethod
-    def _green_channel(result: CheckResult, reasons: Sequence[tuple[ReachRow, Reason]], day: date) -> None:
-        """Eligible with an active red entry of its own or with no black entry reaching it in the three
-        years before the day; any black entry in force suspends red status (DOMAIN.md §8)."""
-        black_in_force = any(r.entry.kind == "black" and r.entry.state == "in_force" for _, r in reasons)
-        red = [
-            r
+    def _green_channel(
+        result: CheckResult,
+        reasons: Sequence[tuple[ReachRow, Reason]],
+        entries: dict[str, ListEntry],
+        day: date,
+    ) -> None:
+        """Eligibility as domain.green_channel decides it, from the entries reaching the subject."""
+        black = {r.entry.entry_id: entries[r.entry.entry_id] for _, r in reasons if r.entry.kind == "black"}
+        red = {
+            r.entry.entry_id: entries[r.entry.entry_id]
             for row, r in reasons
-            if r.entry.kind == "red" and row.via == "subject" and r.entry.state == "in_force"
-        ]
-        since = day - timedelta(days=365 * CLEAN_YEARS + 1)
-        recent_black = [
-            r
-            for _, r in reasons
-            if r.entry.kind == "black"
-            and r.entry.state not in ("revoked", "not_yet_listed")
-            and r.entry.listed_on <= day
-            and (r.entry.expires_on is None or r.entry.expires_on > since)
-        ]
-        if black_in_force:
-            result.eligible, result.eligibility_basis = False, "a black entry in force suspends red status"
-        elif red:
-            result.eligible = True
-            result.eligibility_basis = f"red entry {red[0].entry.decision_number} ({red[0].entry.list_name})"
-        elif not recent_black:
-            result.eligible, result.eligibility_basis = (
-                True,
-                f"no black entry in the {CLEAN_YEARS} years before",
-            )
-        else:
-            result.eligible = False
-            result.eligibility_basis = f"a black entry reached the subject in the {CLEAN_YEARS} years before"
+            if r.entry.kind == "red" and row.via == "subject"
+        }
+        decision = green_channel(list(black.values()), list(red.values()), day)
+        result.eligible, result.eligibility_basis = decision.eligible, decision.basis
+        result.decided_by = decision.decided_by.entry_id if decision.decided_by else None
+        result.eligible_from = decision.eligible_from
         result.restricted = not result.eligible
 
     # -- "Who must also be restricted?" ---------------------------------------------------------------
 
-    def affected(self, entry_ids: Sequence[str], as_of: date) -> AffectedResult:
-        rows = self.store.reach(self.covers, as_of, entry_ids)
-        pairs = self._reasons(rows, as_of, None)
+    def affected(
+        self, entry_ids: Sequence[str], as_of: date, known_at: datetime | None = None
+    ) -> AffectedResult:
+        rows = self.store.reach(self.covers, as_of, entry_ids, known_at)
+        pairs = self._reasons(rows, as_of, None, known_at)
         grouped: dict[tuple[str, str], list[Reason]] = defaultdict(list)
         summaries: dict[str, EntrySummary] = {}
         for row, reason in pairs:
@@ -329,46 +354,65 @@ class Engine:
             counting = [r for r in reasons if r.entry.state == "in_force" and r.entry.kind == "black"]
             affected.append(Affected(subject=names[ref], reasons=reasons, measures=self._union(counting)))
         return AffectedResult(
-            as_of=as_of, entries=[summaries[k] for k in sorted(summaries)], affected=affected
+            as_of=as_of,
+            known_at=known_at,
+            entries=[summaries[k] for k in sorted(summaries)],
+            affected=affected,
         )
 
-    def affected_by_enterprise(self, uscc: str, as_of: date) -> AffectedResult:
+    def affected_by_enterprise(
+        self, uscc: str, as_of: date, known_at: datetime | None = None
+    ) -> AffectedResult:
         links = self.store.entries_of_subject("enterprise", uscc)
-        ids = [
-            link.entry.entry_id
-            for link in links
-            if link.relation == "subject" and link.entry.kind == "black" and link.entry.in_force_on(as_of)
-        ]
-        return self.affected(ids, as_of)
+        known = self._entries({link.entry.entry_id for link in links if link.relation == "subject"}, known_at)
+        ids = [i for i, e in sorted(known.items()) if e.kind == "black" and in_force_on(e, as_of)]
+        return self.affected(ids, as_of, known_at)
 
     # -- "Who is on several lists?" -----------------------------------------------------------------
 
-    def domains_of(self, kind: Literal["person", "enterprise"], key: str, as_of: date) -> MultiListed:
+    def _defined(self, entries: dict[str, ListEntry]) -> dict[str, ListEntry]:
+        """Only entries of list types the rules define count anywhere (they are refused on the way in)."""
+        return {i: e for i, e in entries.items() if self.rules.list_type(e.list_type) is not None}
+
+    def domains_of(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        as_of: date,
+        known_at: datetime | None = None,
+    ) -> MultiListed:
         """One subject's side of the multi-list: the domains of the black entries in force that reach it,
         directly or through a role, counted as `multi_list` counts them (it is multi-listed at 2)."""
-        rows = self.store.reaching(kind, key, self.covers, as_of)
-        entries = self.store.get_entries({r.entry_id for r in rows})
+        rows = self.store.reaching(kind, key, self.covers, as_of, known_at)
+        entries = self._defined(self._entries({r.entry_id for r in rows}, known_at))
         live = [
             r
             for r in rows
             if r.entry_id in entries
             and entries[r.entry_id].kind == "black"
-            and entries[r.entry_id].in_force_on(as_of)
+            and in_force_on(entries[r.entry_id], as_of)
         ]
         return MultiListed(
             subject=self._subjects([(kind, key)])[(kind, key)],
             domains=sorted({entries[r.entry_id].domain for r in live}),
-            reasons=[reason for _, reason in self._reasons(live, as_of, None)],
+            reasons=[reason for _, reason in self._reasons(live, as_of, None, known_at)],
         )
 
-    def multi_list(self, as_of: date, min_domains: int = 2, limit: int | None = None) -> MultiListResult:
+    def multi_list(
+        self,
+        as_of: date,
+        min_domains: int = 2,
+        limit: int | None = None,
+        known_at: datetime | None = None,
+    ) -> MultiListResult:
         if min_domains < 1:
             raise EngineError("min_domains: must be at least 1")
-        rows = self.store.reach(self.covers, as_of)
+        rows = self.store.reach(self.covers, as_of, None, known_at)
+        entries = self._defined(self._entries({r.entry_id for r in rows}, known_at))
+        rows = [r for r in rows if r.entry_id in entries]
         by_subject: dict[tuple[str, str], list[ReachRow]] = defaultdict(list)
         for row in rows:
             by_subject[(row.reached_kind, row.reached_key)].append(row)
-        entries = self.store.get_entries({r.entry_id for r in rows})
         chosen = {
             ref: subject_rows
             for ref, subject_rows in by_subject.items()
@@ -384,7 +428,9 @@ class Engine:
         )
         if limit is not None:
             ranked = ranked[:limit]
-        reasons_by_row = dict(self._reasons([r for ref in ranked for r in chosen[ref]], as_of, None))
+        reasons_by_row = dict(
+            self._reasons([r for ref in ranked for r in chosen[ref]], as_of, None, known_at)
+        )
         names = self._subjects(ranked)
         subjects = [
             MultiListed(
@@ -394,4 +440,4 @@ class Engine:
             )
             for ref in ranked
         ]
-        return MultiListResult(as_of=as_of, min_domains=min_domains, subjects=subjects)
+        return MultiListResult(as_of=as_of, known_at=known_at, min_domains=min_domains, subjects=subjects)

@@ -1,4 +1,5 @@
-"""A listing's life (DOMAIN.md §7): every transition recorded with who, when and why; illegal ones refused.
+"""A listing's life (docs/domain.md): every transition recorded with who, when and why; illegal ones
+refused by domain.lifecycle, which this module writes through the store.
 
 Expiry is not a transition: it is computed from expires_on against the day asked about. Nothing is ever
 deleted; records that stop counting are archived with their history.
@@ -10,58 +11,62 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from graph_service.engine.decisions import EngineError, entry_state
-from graph_service.model import EntryEvent, EntryStatus, EventName, Feedback, ListEntry, RepairMethod
-from graph_service.rules import RuleSet
+from graph_service.domain.errors import DomainError as EngineError
+from graph_service.domain.errors import NotFoundError as NotFoundError  # re-exported for the API
+from graph_service.domain.errors import TransitionError as TransitionError
+from graph_service.domain.lifecycle import CORRECTABLE as CORRECTABLE
+from graph_service.domain.lifecycle import TRANSITIONS as TRANSITIONS
+from graph_service.domain.lifecycle import change
+from graph_service.model import EntryEvent, EventName, Feedback, ListEntry, RepairMethod
+from graph_service.rules import RuleSet, UnknownListTypeError
 from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore
-
-# event -> (statuses it may start from, status it leaves; None keeps the status)
-TRANSITIONS: dict[str, tuple[frozenset[str], EntryStatus | None]] = {
-    "pushed": (frozenset({"active", "under_objection"}), None),
-    "objection_filed": (frozenset({"active"}), "under_objection"),
-    "objection_upheld": (frozenset({"under_objection"}), "active"),
-    "objection_corrected": (frozenset({"under_objection"}), "active"),
-    "objection_revoked": (frozenset({"under_objection"}), "revoked"),
-    "repair_applied": (frozenset({"active"}), None),
-    "repaired": (frozenset({"active"}), "repaired"),
-    "revoked": (frozenset({"active", "under_objection"}), "revoked"),
-    "removed_from_source": (frozenset({"active", "under_objection"}), "removed_from_source"),
-    "archived": (frozenset({"repaired", "revoked", "removed_from_source"}), "archived"),
-}
-# What a corrected objection may change in the entry; the rest of a decision stands.
-CORRECTABLE = frozenset({"conduct", "conduct_category", "conduct_date", "expires_on", "named_responsible"})
-
-
-class TransitionError(EngineError):
-    """The event cannot happen to the entry as it stands (HTTP 409)."""
-
-
-class NotFoundError(EngineError):
-    """No such entry (HTTP 404)."""
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def check_entry_rules(rules: RuleSet, entry: ListEntry) -> None:
+    """An entry must be of a list type the rules define, and agree with it on kind and domain:
+    otherwise nothing could be decided for it (every path in calls this: API, loaders, import)."""
+    try:
+        list_type = rules.require_list_type(entry.list_type)
+    except UnknownListTypeError as exc:
+        raise EngineError(str(exc)) from None
+    if entry.kind != list_type.kind:
+        raise EngineError(f"kind: a {entry.list_type} entry is {list_type.kind}, not {entry.kind}")
+    if entry.domain != list_type.domain:
+        raise EngineError(
+            f"domain: a {entry.list_type} entry is of domain {list_type.domain}, not {entry.domain}"
+        )
+
+
 def initiate(
-    store: GraphStore, entry: ListEntry, actor: str, on: date, departments: tuple[str, ...]
+    store: GraphStore,
+    entry: ListEntry,
+    actor: str,
+    on: date,
+    departments: tuple[str, ...],
+    rules: RuleSet,
 ) -> list[EntryEvent]:
     """Record a new listing and push it to the implementing departments."""
+    check_entry_rules(rules, entry)
     if entry.status != "active":
         raise EngineError("status: a new entry starts active")
+    now = _now()
     initiated = EntryEvent(
         entry_id=entry.entry_id,
         event="initiated",
         on=on,
         actor=actor,
         status_after="active",
-        recorded_at=_now(),
+        recorded_at=now,
     )
-    store.apply_event(entry, initiated, expected_status=None)
+    fresh = entry.model_copy(update={"recorded_at": now, "history": ()})  # its life starts here
+    store.apply_event(fresh, initiated, expected_status=None)
     mark_data_as_of(store)
     events = [initiated]
     if departments:
@@ -80,52 +85,11 @@ def transition(
     departments: tuple[str, ...] = (),
     corrections: dict[str, Any] | None = None,
 ) -> tuple[ListEntry, EntryEvent]:
+    """Record one life-cycle event (domain.lifecycle.change decides what it may do and leaves)."""
     entry = store.get_entry(entry_id)
     if entry is None:
         raise NotFoundError(f"entry_id: no entry {entry_id}")
-    if event not in TRANSITIONS:
-        raise EngineError(f"event: {event!r} is not something that can be done to an entry")
-    allowed, after = TRANSITIONS[event]
-    starts = set(allowed)
-    if event == "archived" and entry.status == "active" and entry_state(entry, on) == "expired":
-        starts.add("active")  # an expired entry is archived from its last status
-    if entry.status not in starts:
-        raise TransitionError(
-            f"event: cannot record {event} for an entry that is {entry.status}; "
-            f"it needs one of: {', '.join(sorted(starts))}"
-        )
-    if event in ("repair_applied", "repaired") and method is None:
-        raise EngineError("method: a repair names its method (DOMAIN.md §7)")
-    if event == "pushed" and not departments:
-        raise EngineError("departments: name the departments the entry is pushed to")
-    if event in ("objection_revoked", "revoked", "objection_filed") and not reason.strip():
-        raise EngineError("reason: say why")
-    changed = entry
-    if event == "objection_corrected":
-        if not corrections:
-            raise EngineError("corrections: a corrected objection says what was corrected")
-        unknown = set(corrections) - CORRECTABLE
-        if unknown:
-            raise EngineError(f"corrections: {', '.join(sorted(unknown))} cannot be corrected")
-        try:
-            changed = ListEntry.model_validate({**entry.model_dump(), **corrections})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise EngineError(f"corrections: {first['msg']}") from None
-    status = after or entry.status
-    changed = changed.model_copy(update={"status": status})
-    record = EntryEvent(
-        entry_id=entry_id,
-        event=event,
-        on=on,
-        actor=actor,
-        reason=reason,
-        method=method,
-        departments=departments,
-        status_before=entry.status,
-        status_after=status,
-        recorded_at=_now(),
-    )
+    changed, record = change(entry, event, actor, on, _now(), reason, method, departments, corrections)
     store.apply_event(changed, record, expected_status=entry.status)
     mark_data_as_of(store)
     return changed, record

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel
 
-EntryState = Literal[
-    "in_force",
-    "suspended",  # an objection is being verified: measures wait (DOMAIN.md §7)
-    "not_yet_listed",
-    "expired",
-    "repaired",
-    "revoked",
-    "removed_from_source",
-    "archived",
-]
+from graph_service.domain.history import EntryState
 
 
 class SubjectRef(BaseModel):
@@ -25,6 +16,13 @@ class SubjectRef(BaseModel):
     name: str = ""
     id_masked: str | None = None
     id_number: str | None = None  # present only when the store view lets the caller see it
+
+
+class StatusChangeRef(BaseModel):
+    event: str
+    on: date
+    status: str
+    recorded_at: datetime | None = None
 
 
 class EntrySummary(BaseModel):
@@ -40,8 +38,10 @@ class EntrySummary(BaseModel):
     conduct_date: date | None
     listed_on: date
     expires_on: date | None
-    status: str
-    state: EntryState  # the status as it stands on the day asked about
+    status: str  # the status as the service holds it now (or as known at the moment asked)
+    state: EntryState  # where it stands on the day asked about, from its dated history
+    status_on: str  # its status on the day asked about
+    history: list[StatusChangeRef] = []  # its dated status changes: what the state was computed from
 
 
 class PathNode(BaseModel):
@@ -79,8 +79,11 @@ class Rule(BaseModel):
     via: Literal["subject", "named_responsible", "role"]
     role: str | None = None
     position: str | None = None
+    min_ratio: float | None = None
     reference: str | None = None
     reference_date: date | None = None
+    list_basis: str = ""  # the document the list type comes from
+    basis: str = ""  # the document the cover comes from (via role)
 
 
 class Reason(BaseModel):
@@ -109,8 +112,11 @@ class CheckResult(BaseModel):
     suspended: list[Reason]  # entries whose measures wait on an objection
     not_counting: list[Reason]  # entries that reach the subject but no longer count (history)
     associated_risk: list[AssociatedRisk] = []
-    eligible: bool | None = None  # green channel only (red list, DOMAIN.md §8)
+    known_at: datetime | None = None  # answered as the service knew things at this moment
+    eligible: bool | None = None  # green channel only (red list, docs/domain.md "Green channel")
     eligibility_basis: str | None = None
+    decided_by: str | None = None  # green channel: the entry that decided it
+    eligible_from: date | None = None  # green channel: when ineligible, the first day it could be eligible
 
 
 class Affected(BaseModel):
@@ -121,6 +127,7 @@ class Affected(BaseModel):
 
 class AffectedResult(BaseModel):
     as_of: date
+    known_at: datetime | None = None
     entries: list[EntrySummary]
     affected: list[Affected]
 
@@ -133,5 +140,6 @@ class MultiListed(BaseModel):
 
 class MultiListResult(BaseModel):
     as_of: date
+    known_at: datetime | None = None
     min_domains: int
     subjects: list[MultiListed]

@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from graph_service.domain.history import in_force_on
 from graph_service.engine import covers_of
 from graph_service.engine.decisions import entry_summary
 from graph_service.engine.results import EntrySummary, PathEdge, PathNode, ReachPath, SubjectRef
@@ -107,7 +108,7 @@ def associated_risk(
                 came[other] = (node, e)
                 queue.append(other)
     entries = store.get_entries([i for i in found if i not in reaching])
-    near = [e for e in entries.values() if e.kind == "black" and e.in_force_on(as_of)]
+    near = [e for e in entries.values() if e.kind == "black" and in_force_on(e, as_of)]
     subject: SubjectKey = (kind, key)
     names = subject_refs(store, [subject, *((e.subject_kind, e.subject_key) for e in near)])
     risks = []

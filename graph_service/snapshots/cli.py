@@ -29,6 +29,7 @@ from rich.table import Table
 
 from graph_service.access.audit import AuditLog
 from graph_service.access.keys import KeyStore, Principal
+from graph_service.rules import RulesError, load_rules
 from graph_service.settings import Settings
 from graph_service.snapshots.exporter import ExportSummary, export_snapshot, export_to_path, resolve_subject
 from graph_service.snapshots.format import DATA_RECORDS, OnProgress, SnapshotError
@@ -232,7 +233,10 @@ def import_command(
                     batch_size=settings.batch_size,
                     on_reject=on_reject,
                     on_progress=report,
+                    rules=load_rules(settings.rules_path),
                 )
+        except RulesError as exc:
+            raise CliError(str(exc), code=2) from None
         except SnapshotError as exc:
             raise CliError(f"{file}: {exc}", code=2) from None
         except OSError as exc:

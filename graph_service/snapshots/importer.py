@@ -17,7 +17,10 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
+from graph_service.domain.errors import DomainError
+from graph_service.engine.lifecycle import check_entry_rules
 from graph_service.model import Enterprise, EntryEvent, Feedback, ListEntry, Person, Role
+from graph_service.rules import RuleSet, load_rules
 from graph_service.snapshots.format import (
     DATA_RECORDS,
     FORMAT,
@@ -170,8 +173,10 @@ class _Import:
         size: int | None,
         on_reject: Callable[[Reject], None] | None,
         on_progress: OnProgress | None,
+        rules: RuleSet,
     ) -> None:
         self.store = store
+        self.rules = rules
         self.source = source
         self.secret = secret
         self.batch_size = batch_size
@@ -356,7 +361,7 @@ class _Import:
             if parsed.kind == "role":
                 self._collect(parsed, roles, lambda f: parse_role(f, self.keying), self._write_roles)
             else:
-                self._collect(parsed, entries, lambda f: parse_entry(f, self.keying), self._write_entries)
+                self._collect(parsed, entries, self._entry, self._write_entries)
         self._write_roles(roles)
         self._write_entries(entries)
 
@@ -402,6 +407,16 @@ class _Import:
             )
 
     # -- batches ----------------------------------------------------------------------------------
+
+    def _entry(self, fields: dict[str, Any]) -> ListEntry:
+        """An entry of the file, refused unless its list type is one the rules define."""
+        entry = parse_entry(fields, self.keying)
+        try:
+            check_entry_rules(self.rules, entry)
+        except DomainError as err:
+            field, _, reason = str(err).partition(": ")
+            raise RecordError(field, reason) from None
+        return entry
 
     def _collect(
         self,
@@ -559,8 +574,10 @@ def import_snapshot(
     size: int | None = None,
     on_reject: Callable[[Reject], None] | None = None,
     on_progress: OnProgress | None = None,
+    rules: RuleSet | None = None,
 ) -> ImportSummary:
-    """Import a snapshot read from `source` (called once per pass) into the store.
+    """Import a snapshot read from `source` (called once per pass) into the store. Entries of list types
+    `rules` (the shipped rules when None) do not define are rejected.
 
     `secret` is the store's hash key: it keys persons given by ID number, and must be the key the store's
     person keys were made with (SnapshotError otherwise, before anything is written). Rejected lines go to
@@ -568,7 +585,8 @@ def import_snapshot(
     """
     if batch_size < 1:
         raise ValueError("batch_size: must be at least 1")
-    return _Import(store, source, secret, batch_size, size, on_reject, on_progress).run()
+    chosen = rules if rules is not None else load_rules()
+    return _Import(store, source, secret, batch_size, size, on_reject, on_progress, chosen).run()
 
 
 def import_file(
@@ -579,6 +597,7 @@ def import_file(
     batch_size: int = 5000,
     on_reject: Callable[[Reject], None] | None = None,
     on_progress: OnProgress | None = None,
+    rules: RuleSet | None = None,
 ) -> ImportSummary:
     return import_snapshot(
         store,
@@ -588,4 +607,5 @@ def import_file(
         size=path.stat().st_size,
         on_reject=on_reject,
         on_progress=on_progress,
+        rules=rules,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -124,6 +124,14 @@ class Cover(BaseModel):
     role: RoleType
     position: str | None = None
     reference: Literal["conduct_date", "listing_date", "current"]
+    min_ratio: float | None = None  # shareholders: only holders of at least this share
+
+
+def cover_admits(cover: Cover, role: Role) -> bool:
+    """Whether a role of the cover's type is one the cover reaches (its position and share)."""
+    return (cover.position is None or role.position == cover.position) and (
+        cover.min_ratio is None or (role.ratio is not None and role.ratio >= cover.min_ratio)
+    )
 
 
 class ReachRow(BaseModel):
@@ -331,18 +339,29 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def reach(
-        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+        self,
+        covers: Sequence[Cover],
+        as_of: date,
+        entry_ids: Collection[str] | None = None,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
         """Everyone these entries reach under these rules (nothing spreads further than a Cover says):
         of the given entries whatever their status, or else of every black entry in force on `as_of`
-        (ListEntry.in_force_on). In sort_reach order, one call, no round trip per entry or hop."""
+        (domain.in_force_on). With `known_at`, as the store held things at that moment: entries and
+        roles recorded by then, role ends learnt by then (domain.as_known, domain.recorded), and "in
+        force" judged on the entries as then known. In sort_reach order, no round trip per entry or hop."""
 
     def reaching(
-        self, kind: Literal["person", "enterprise"], key: str, covers: Sequence[Cover], as_of: date
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
         """The entries of any kind and status that reach this subject under these rules, as ReachRows
-        with the subject as reached, in sort_reach order, in one call."""
-        return self.reaching_many([(kind, key)], covers, as_of)
+        with the subject as reached, in sort_reach order, in one call; `known_at` as for reach."""
+        return self.reaching_many([(kind, key)], covers, as_of, known_at)
 
     @abc.abstractmethod
     def reaching_many(
@@ -350,6 +369,7 @@ class GraphStore(abc.ABC):
         subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
         covers: Sequence[Cover],
         as_of: date,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
         """`reaching` for many subjects in one call (batch checks), in sort_reach order."""
 

@@ -12,14 +12,17 @@ import sqlite3
 import threading
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import networkx as nx
 from pydantic import BaseModel
 
+from graph_service.domain.history import as_known, in_force_on
+from graph_service.domain.recorded import role_as_known, stamp_entry, stamp_role
 from graph_service.model import (
+    STAMPS,
     Enterprise,
     EntryEvent,
     EntryStatus,
@@ -48,6 +51,7 @@ from graph_service.store.base import (
     cap_neighbourhood,
     check_neighbourhood_args,
     check_ownership_args,
+    cover_admits,
     empty_counts,
     named_responsible_edge_id,
     names_edge_id,
@@ -78,10 +82,11 @@ SCHEMA_VERSION = "1"
 
 
 def _same(old: BaseModel | None, new: BaseModel) -> bool:
-    """Equal apart from when it was loaded: reloading the same data changes nothing."""
-    return old is not None and old.model_copy(update={"loaded_at": None}) == new.model_copy(
-        update={"loaded_at": None}
-    )
+    """Equal apart from when it was loaded or recorded: reloading the same data changes nothing."""
+    if old is None:
+        return False
+    blank = {name: None for name in STAMPS if name in type(new).model_fields}
+    return old.model_copy(update=blank) == new.model_copy(update=blank)
 
 
 class EmbeddedStore(GraphStore):
@@ -193,6 +198,7 @@ class EmbeddedStore(GraphStore):
         existing: dict[str, M],
         put: Callable[[M], None],
         check: Callable[[Sequence[M]], list[tuple[str, str]]] | None = None,
+        stamp: Callable[[M | None, M, datetime], M] | None = None,
     ) -> WriteResult:
         with self._lock:
             if check is not None and (missing := check(rows)):
@@ -202,6 +208,7 @@ class EmbeddedStore(GraphStore):
                 latest[key_of(row)] = row
             result = WriteResult()
             changed: list[M] = []
+            now = datetime.now(UTC)
             for key, row in latest.items():
                 old = existing.get(key)
                 if _same(old, row):
@@ -211,7 +218,7 @@ class EmbeddedStore(GraphStore):
                     result.created += 1
                 else:
                     result.updated += 1
-                changed.append(row)
+                changed.append(row if stamp is None else stamp(old, row, now))
             if changed:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
@@ -257,12 +264,24 @@ class EmbeddedStore(GraphStore):
 
     def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
         return self._write(
-            "roles", rows, lambda r: r.role_id, self._roles, self._put_role, self._missing_role_ends
+            "roles",
+            rows,
+            lambda r: r.role_id,
+            self._roles,
+            self._put_role,
+            self._missing_role_ends,
+            stamp_role,
         )
 
     def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
         return self._write(
-            "entries", rows, lambda e: e.entry_id, self._entries, self._put_entry, self._missing_entry_ends
+            "entries",
+            rows,
+            lambda e: e.entry_id,
+            self._entries,
+            self._put_entry,
+            self._missing_entry_ends,
+            stamp_entry,
         )
 
     def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
@@ -275,6 +294,7 @@ class EmbeddedStore(GraphStore):
                 raise ConflictError(f"entry {entry.entry_id} was expected {expected_status}, but {found}")
             if missing := self._missing_entry_ends([entry]):
                 raise MissingReferenceError(missing)
+            entry = stamp_entry(old, entry, event.recorded_at or datetime.now(UTC))
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.execute(
@@ -338,6 +358,12 @@ class EmbeddedStore(GraphStore):
             grouped[cover.list_type].append(cover)
         return grouped
 
+    def _known_entries(self, entries: Iterable[ListEntry], known_at: datetime | None) -> list[ListEntry]:
+        return [k for e in entries if (k := as_known(e, known_at)) is not None]
+
+    def _known_roles(self, roles: Iterable[Role], known_at: datetime | None) -> list[Role]:
+        return [k for r in roles if (k := role_as_known(r, known_at)) is not None]
+
     @staticmethod
     def _role_row(entry: ListEntry, cover: Cover, role: Role, day: date) -> ReachRow:
         return ReachRow(
@@ -377,14 +403,20 @@ class EmbeddedStore(GraphStore):
         return rows
 
     def reach(
-        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+        self,
+        covers: Sequence[Cover],
+        as_of: date,
+        entry_ids: Collection[str] | None = None,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
         by_type = self._by_list_type(covers)
         with self._lock:
             if entry_ids is None:
-                entries = [e for e in self._entries.values() if e.kind == "black" and e.in_force_on(as_of)]
+                known = self._known_entries(self._entries.values(), known_at)
+                entries = [e for e in known if e.kind == "black" and in_force_on(e, as_of)]
             else:
-                entries = [e for i in entry_ids if (e := self._entries.get(i)) is not None]
+                found = [e for i in entry_ids if (e := self._entries.get(i)) is not None]
+                entries = self._known_entries(found, known_at)
             rows: list[ReachRow] = []
             for entry in entries:
                 rows += self._direct_rows(entry)
@@ -392,8 +424,11 @@ class EmbeddedStore(GraphStore):
                     continue
                 for cover in by_type.get(entry.list_type, ()):
                     day = reference_day(entry, cover.reference, as_of)
-                    for role in self.roles_of_enterprise(entry.subject_key, {cover.role}, day):
-                        if cover.position is None or role.position == cover.position:
+                    held = self._known_roles(
+                        self.roles_of_enterprise(entry.subject_key, {cover.role}), known_at
+                    )
+                    for role in held:
+                        if role.holds_on(day) and cover_admits(cover, role):
                             rows.append(self._role_row(entry, cover, role, day))
         return sort_reach(rows)
 
@@ -402,32 +437,44 @@ class EmbeddedStore(GraphStore):
         subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
         covers: Sequence[Cover],
         as_of: date,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
         by_type = self._by_list_type(covers)
         rows: list[ReachRow] = []
         with self._lock:
             for kind, key in dict.fromkeys(subjects):
-                rows += self._reaching_one(kind, key, by_type, as_of)
+                rows += self._reaching_one(kind, key, by_type, as_of, known_at)
         return sort_reach(rows)
 
+    def _links(
+        self, kind: Literal["person", "enterprise"], key: str, known_at: datetime | None
+    ) -> list[EntryLink]:
+        links = self.entries_of_subject(kind, key)
+        if known_at is None:
+            return links
+        return [link for link in links if as_known(link.entry, known_at) is not None]
+
     def _reaching_one(
-        self, kind: Literal["person", "enterprise"], key: str, by_type: dict[str, list[Cover]], as_of: date
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        by_type: dict[str, list[Cover]],
+        as_of: date,
+        known_at: datetime | None,
     ) -> list[ReachRow]:
         # Called with the store's lock held (reaching_many).
         rows = [
             row
-            for link in self.entries_of_subject(kind, key)
+            for link in self._links(kind, key, known_at)
             for row in self._direct_rows(link.entry)
             if row.reached_kind == kind and row.reached_key == key
         ]
-        for role in self.roles_of_holder(kind, key):
-            for link in self.entries_of_subject("enterprise", role.enterprise):
+        for role in self._known_roles(self.roles_of_holder(kind, key), known_at):
+            for link in self._links("enterprise", role.enterprise, known_at):
                 if link.relation != "subject":
                     continue
                 for cover in by_type.get(link.entry.list_type, ()):
-                    if cover.role != role.type or (
-                        cover.position is not None and role.position != cover.position
-                    ):
+                    if cover.role != role.type or not cover_admits(cover, role):
                         continue
                     day = reference_day(link.entry, cover.reference, as_of)
                     if role.holds_on(day):

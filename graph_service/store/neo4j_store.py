@@ -8,8 +8,9 @@ statement that does its whole traversal on the server.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Collection, Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 import neo4j
@@ -17,7 +18,9 @@ from neo4j import GraphDatabase, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 from pydantic import BaseModel
 
+from graph_service.domain.history import as_known, counting_periods, in_force_on
 from graph_service.model import (
+    STAMPS,
     Enterprise,
     EntryEvent,
     EntryStatus,
@@ -62,9 +65,9 @@ T = TypeVar("T")
 
 
 def fingerprint(record: BaseModel) -> str:
-    """Hash of a record without loaded_at: equal data, equal fingerprint."""
+    """Hash of a record without its stamps (loaded_at, recorded_at): equal data, equal fingerprint."""
     # 128 bits tell versions of one record apart; shorter than a full digest, stored on every edge.
-    return hashlib.sha256(record.model_dump_json(exclude={"loaded_at"}).encode()).hexdigest()[:32]
+    return hashlib.sha256(record.model_dump_json(exclude=set(STAMPS)).encode()).hexdigest()[:32]
 
 
 def _native(value: Any) -> Any:
@@ -74,7 +77,7 @@ def _native(value: Any) -> Any:
 
 
 def _from_props(
-    props: dict[str, Any], drop: Collection[str] = ("fingerprint", "name_norm")
+    props: dict[str, Any], drop: Collection[str] = ("fingerprint", "name_norm", "count_from", "count_to")
 ) -> dict[str, Any]:
     return {k: _native(v) for k, v in props.items() if k not in drop}
 
@@ -97,6 +100,10 @@ def _flat_plain(record: BaseModel) -> dict[str, Any]:
     return {
         k: list(v) if isinstance(v, tuple) else v for k, v in record.model_dump().items() if v is not None
     }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _chunks(rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -235,11 +242,13 @@ class Neo4jStore(GraphStore):
         if check is not None and (missing := self._missing(check)):
             raise MissingReferenceError(missing)
 
+        now = _now()  # one moment for the whole batch: what it records, it records at once
+
         def work(tx: ManagedTransaction) -> WriteResult:
             total = WriteResult()
             for query, rows in statements:
                 for chunk in _chunks(rows, self.batch_size):
-                    total += self._result(tx.run(query, rows=list(chunk)).single())
+                    total += self._result(tx.run(query, rows=list(chunk), now=now).single())
             return total
 
         return self._write_tx(work)
@@ -290,7 +299,13 @@ class Neo4jStore(GraphStore):
             {"person_key": n.person_key, "name": n.name, "role": n.role, "ordinal": i}
             for i, n in enumerate(e.named_responsible)
         ]
-        return {"props": _flat(e, exclude={"named_responsible"}), "named": named}
+        props = _flat(e, exclude={"named_responsible", "history", "recorded_at"})
+        # A property cannot hold a list of maps: the history is kept as JSON, and the periods in which
+        # the entry counts (computed from it by the domain) as two lists of days the reads filter on.
+        if e.history:
+            props["history"] = json.dumps([c.model_dump(mode="json") for c in e.history], ensure_ascii=False)
+        props["count_from"], props["count_to"] = counting_periods(e)
+        return {"props": props, "named": named, "recorded_at": e.recorded_at}
 
     def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
         refs: dict[str, list[str]] = {
@@ -309,7 +324,8 @@ class Neo4jStore(GraphStore):
             if expected_status is not None and status != expected_status:
                 found = "no such entry" if status is None else f"its status is {status}"
                 raise ConflictError(f"entry {entry.entry_id} was expected {expected_status}, but {found}")
-            result = self._result(tx.run(self.q.upsert_entries, rows=[self._entry_payload(entry)]).single())
+            payload = self._entry_payload(entry)
+            result = self._result(tx.run(self.q.upsert_entries, rows=[payload], now=_now()).single())
             tx.run(self.q.append_event, entry_id=entry.entry_id, event=_flat_plain(event)).consume()
             return result
 
@@ -374,22 +390,46 @@ class Neo4jStore(GraphStore):
         return [c.model_dump(mode="json") for c in covers]
 
     def reach(
-        self, covers: Sequence[Cover], as_of: date, entry_ids: Collection[str] | None = None
+        self,
+        covers: Sequence[Cover],
+        as_of: date,
+        entry_ids: Collection[str] | None = None,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
         ids = None if entry_ids is None else sorted(set(entry_ids))
-        records = self._read(self.q.reach, covers=self._covers(covers), as_of=as_of, entry_ids=ids)
-        return self._reach_rows(records)
+        records = self._read(
+            self.q.reach, covers=self._covers(covers), as_of=as_of, entry_ids=ids, known_at=known_at
+        )
+        rows = self._reach_rows(records)
+        if known_at is None or entry_ids is not None:
+            return rows
+        # As known at a past moment the stored periods do not apply: the statement selected every black
+        # entry recorded by then and listed by the day, and the domain judges each as then known.
+        entries = self.get_entries({r.entry_id for r in rows})
+        counting = {
+            i
+            for i, e in entries.items()
+            if (k := as_known(e, known_at)) is not None and in_force_on(k, as_of)
+        }
+        return [r for r in rows if r.entry_id in counting]
 
     def reaching_many(
         self,
         subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
         covers: Sequence[Cover],
         as_of: date,
+        known_at: datetime | None = None,
     ) -> list[ReachRow]:
         if not subjects:
             return []
         asked = [{"kind": kind, "key": key} for kind, key in dict.fromkeys(subjects)]
-        records = self._read(self.q.reaching_many, subjects=asked, covers=self._covers(covers), as_of=as_of)
+        records = self._read(
+            self.q.reaching_many,
+            subjects=asked,
+            covers=self._covers(covers),
+            as_of=as_of,
+            known_at=known_at,
+        )
         return self._reach_rows(records)
 
     def search_names(
@@ -421,6 +461,8 @@ class Neo4jStore(GraphStore):
     def _entry(props: dict[str, Any], named: list[dict[str, Any] | None]) -> ListEntry:
         fields = _from_props(props)
         fields["named_responsible"] = tuple(n for n in named if n is not None)
+        if "history" in fields:
+            fields["history"] = json.loads(fields["history"])
         return ListEntry.model_validate(fields)
 
     def get_entry(self, entry_id: str) -> ListEntry | None:

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel
 
+from graph_service.domain.history import in_force_on
 from graph_service.identifiers import USCC_CHARSET, build_id_number, build_uscc
 from graph_service.model import (
     Enterprise,
@@ -277,7 +278,7 @@ class Generator:
             source=SOURCE,
         )
         batch.entries.append(entry)
-        if kind == "black" and entry.in_force_on(REFERENCE_DATE):
+        if kind == "black" and in_force_on(entry, REFERENCE_DATE):
             self._black_domains[(subject_kind, subject_key)].add(domain)
         return entry
 

@@ -58,8 +58,11 @@ def plant_cases(gen: Generator, batch: Batch) -> None:
         "current_legal_rep": current.person_key,
         "change_date": change.isoformat(),
         "shareholder": former.person_key,
-        # The court's list reaches the current legal representative (and the one its decision names).
-        "covered": [current.person_key],
+        # The court's list reaches the current legal representative for the consumption restrictions
+        # (and the one its decision names), and the one in post at the conduct date for the personal
+        # credit record (濮政〔2017〕37号 item 6).
+        "covered": sorted([current.person_key, former.person_key]),
+        "consumption_restricted": [current.person_key],
     }
 
     # 2. A tax listing reaches the finance head, not the other managers.

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_engine, get_hash_key, get_store, require
@@ -14,11 +14,25 @@ from graph_service.api.errors import NotFound, problem_responses
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
 from graph_service.engine.results import CheckResult, MultiListed, MultiListResult
+from graph_service.store import data_as_of
 from graph_service.store.base import GraphStore
 
 router = APIRouter(tags=["joint punishment"])
 ERRORS = problem_responses(404, 409, 422)
 MAX_BATCH = 10_000
+KNOWN_AT = (
+    "A past moment, with its time zone: answer as the service would have answered then, from what it had "
+    "recorded by then (the question an objection or an appeal asks); now if absent"
+)
+KnownAt = Annotated[AwareDatetime | None, Query(description=KNOWN_AT)]
+
+
+def answered_from(store: GraphStore, as_of: date, known_at: AwareDatetime | None) -> str:
+    """What an audit record keeps of the data an answer was based on: its day, its moment, and the
+    store's data version (when its data last changed)."""
+    version = data_as_of(store)
+    known = f" known_at={known_at.isoformat()}" if known_at else ""
+    return f" as_of={as_of.isoformat()}{known} data_as_of={version.isoformat() if version else '-'}"
 
 
 class CheckIn(BaseModel):
@@ -46,6 +60,7 @@ class CheckIn(BaseModel):
         default=None, max_length=100, description="a measure code instead of an action"
     )
     as_of: date | None = Field(default=None, description="查询日期: day of the check; today if absent")
+    as_known_at: AwareDatetime | None = Field(default=None, description=KNOWN_AT)
 
 
 class BatchCheckIn(BaseModel):
@@ -67,6 +82,7 @@ class BatchCheckIn(BaseModel):
     action: str | None = Field(default=None, max_length=100)
     measure: str | None = Field(default=None, max_length=100)
     as_of: date | None = None
+    as_known_at: AwareDatetime | None = Field(default=None, description=KNOWN_AT)
 
 
 class BatchCheckOut(BaseModel):
@@ -88,8 +104,9 @@ def check(
     the rule and the path of roles with dates; entries under objection and those that stopped counting
     are listed apart."""
     kind, key = resolve(body.subject, store, secret)
-    result = engine.check(kind, key, body.as_of or date.today(), action=body.action, measure=body.measure)
-    audit("check", key, _summary(result))
+    day = body.as_of or date.today()
+    result = engine.check(kind, key, day, action=body.action, measure=body.measure, known_at=body.as_known_at)
+    audit("check", key, _summary(result) + answered_from(store, day, body.as_known_at))
     return result
 
 
@@ -112,10 +129,17 @@ def check_batch(
     check gives); an unknown subject fails the call with its position in the list."""
     day = body.as_of or date.today()
     refs = [resolve(s, store, secret, field=f"subjects[{i}]") for i, s in enumerate(body.subjects)]
-    results = engine.check_many(refs, day, action=body.action, measure=body.measure)
+    results = engine.check_many(
+        refs, day, action=body.action, measure=body.measure, known_at=body.as_known_at
+    )
     restricted = [r.subject.key for r in results if r.restricted]
     # One record for the call, naming every restricted subject, so a batch cannot hide a lookup.
-    audit("check_batch", None, f"{len(results)} subjects, restricted: {' '.join(restricted) or '-'}")
+    audit(
+        "check_batch",
+        None,
+        f"{len(results)} subjects, restricted: {' '.join(restricted) or '-'}"
+        + answered_from(store, day, body.as_known_at),
+    )
     return BatchCheckOut(as_of=day, restricted=len(restricted), results=results)
 
 
@@ -124,6 +148,7 @@ def multi_list_of(
     kind: Literal["person", "enterprise"],
     key: Annotated[str, Path(min_length=1, max_length=128, description="USCC or person key")],
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    as_known_at: KnownAt = None,
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     audit: Auditor = Depends(get_auditor),
@@ -134,8 +159,9 @@ def multi_list_of(
     found = store.get_enterprise(key) if kind == "enterprise" else store.get_person(key)
     if found is None:
         raise NotFound(f"no {kind} {key}")
-    result = engine.domains_of(kind, key, as_of or date.today())
-    audit("multi_list", key, f"{len(result.domains)} domains")
+    day = as_of or date.today()
+    result = engine.domains_of(kind, key, day, known_at=as_known_at)
+    audit("multi_list", key, f"{len(result.domains)} domains" + answered_from(store, day, as_known_at))
     return result
 
 
@@ -144,12 +170,20 @@ def multi_list(
     min_domains: Annotated[int, Query(ge=1, le=20, description="At least this many domains")] = 2,
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="At most this many subjects")] = 1000,
+    as_known_at: KnownAt = None,
+    store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     audit: Auditor = Depends(get_auditor),
     _: Principal = Depends(require("multi_list")),
 ) -> MultiListResult:
     """Enterprises and persons whose black entries in force, direct or reaching them through a role,
     span at least `min_domains` domains, most domains first, with the entries and paths."""
-    result = engine.multi_list(as_of or date.today(), min_domains=min_domains, limit=limit)
-    audit("multi_list", None, f"min_domains={min_domains}: {len(result.subjects)} subjects")
+    day = as_of or date.today()
+    result = engine.multi_list(day, min_domains=min_domains, limit=limit, known_at=as_known_at)
+    audit(
+        "multi_list",
+        None,
+        f"min_domains={min_domains}: {len(result.subjects)} subjects"
+        + answered_from(store, day, as_known_at),
+    )
     return result

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, Forbidden, get_auditor, get_engine, get_rules, get_store, require
 from graph_service.api.errors import NotFound, problem_responses
+from graph_service.api.routers.checks import KnownAt, answered_from
 from graph_service.engine import Engine
 from graph_service.engine.lifecycle import (
     FeedbackStats,
@@ -132,11 +133,13 @@ def _entry_out(store: GraphStore, entry_id: str) -> EntryOut:
 def initiate_entry(
     body: InitiateIn,
     store: GraphStore = Depends(get_store),
+    rules: RuleSet = Depends(get_rules),
     audit: Auditor = Depends(get_auditor),
     _: Principal = Depends(require("manage_entries")),
 ) -> EntryOut:
-    """Initiate a listing and push it to the implementing departments (发起, 推送)."""
-    initiate(store, body.entry, body.actor, body.on or date.today(), tuple(body.pushed_to))
+    """Initiate a listing and push it to the implementing departments (发起, 推送). An entry of a list type
+    the rules do not define is refused (422), naming the list type and the rules file."""
+    initiate(store, body.entry, body.actor, body.on or date.today(), tuple(body.pushed_to), rules)
     audit("initiate", body.entry.entry_id, f"{body.entry.list_type} on {body.entry.subject_key}")
     return _entry_out(store, body.entry.entry_id)
 
@@ -178,6 +181,7 @@ def add_event(
 def affected(
     entry_id: EntryId,
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    as_known_at: KnownAt = None,
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     audit: Auditor = Depends(get_auditor),
@@ -187,8 +191,9 @@ def affected(
     measures and path."""
     if store.get_entry(entry_id) is None:
         raise NotFound(f"no entry {entry_id}")
-    result = engine.affected([entry_id], as_of or date.today())
-    audit("affected", entry_id, f"{len(result.affected)} reached")
+    day = as_of or date.today()
+    result = engine.affected([entry_id], day, known_at=as_known_at)
+    audit("affected", entry_id, f"{len(result.affected)} reached" + answered_from(store, day, as_known_at))
     return result
 
 

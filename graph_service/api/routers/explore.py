@@ -23,6 +23,7 @@ from graph_service.api.deps import (
     require,
 )
 from graph_service.api.errors import InvalidInput, NotFound, problem_responses
+from graph_service.api.routers.checks import KnownAt, answered_from
 from graph_service.api.subjects import SubjectIn, resolve
 from graph_service.engine import Engine
 from graph_service.engine.credit_record import CreditRecord, credit_record
@@ -143,20 +144,22 @@ def find_subjects(
 def enterprise_credit_record(
     uscc: Annotated[str, Path(max_length=64, description="统一社会信用代码")],
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    as_known_at: KnownAt = None,
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     secret: str = Depends(get_hash_key),
     _: Principal = Depends(require("read")),
 ) -> CreditRecord:
-    """An enterprise's credit record (信用记录), as the caller may see it."""
+    """An enterprise's credit record (信用记录), as the caller may see it, on a day, as known at a moment."""
     kind, key = resolve(SubjectIn(uscc=uscc), store, secret, field="")
-    return credit_record(engine, store, kind, key, as_of or date.today())
+    return credit_record(engine, store, kind, key, as_of or date.today(), as_known_at)
 
 
 @router.get("/v1/persons/{key}/credit-record", response_model=CreditRecord, responses=ERRORS)
 def person_credit_record(
     key: Annotated[str, Path(pattern=PERSON_KEY, description="person key (P and 32 hex characters)")],
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    as_known_at: KnownAt = None,
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     audit: Auditor = Depends(get_auditor),
@@ -165,8 +168,11 @@ def person_credit_record(
     """A person's credit record (个人信用记录); every lookup is audited."""
     if store.get_person(key) is None:
         raise NotFound(f"no person with key {key}")
-    record = credit_record(engine, store, "person", key, as_of or date.today())
-    audit("credit_record", key, f"restricted={record.check.restricted}")
+    day = as_of or date.today()
+    record = credit_record(engine, store, "person", key, day, as_known_at)
+    audit(
+        "credit_record", key, f"restricted={record.check.restricted}" + answered_from(store, day, as_known_at)
+    )
     return record
 
 
