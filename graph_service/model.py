@@ -290,6 +290,7 @@ EventName = Literal[
     "repaired",
     "revoked",
     "removed_from_source",
+    "relisted",  # the list's publisher has the entry again after a snapshot without it
     "archived",
 ]
 RepairMethod = Literal[

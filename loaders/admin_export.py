@@ -14,7 +14,7 @@ load has none.
 from __future__ import annotations
 
 import types
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from graph_service.model import Enterprise, ListEntry, Person, Role
 from graph_service.store import KEY_FINGERPRINT
 from graph_service.store.base import GraphStore, RecordKind
-from graph_service.store.neo4j_store import fingerprint
+from graph_service.store.neo4j_store import entry_history_properties, fingerprint
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -121,6 +121,18 @@ class AdminExport:
 
 
 ROLE_EXCLUDE = ("type", "holder_kind", "holder_key", "enterprise")
+# An entry's history and counting periods as the Neo4j backend stores them (Neo4jStore._entry_payload).
+ENTRY_DERIVED = ("history", "count_from:date[]", "count_to:date[]")
+
+
+def _entry_history(entry: ListEntry) -> list[str]:
+    held = entry_history_properties(entry)
+    history = held.get("history")
+    return [
+        _cell(history) if history else "",
+        ";".join(d.isoformat() for d in held["count_from"]),
+        ";".join(d.isoformat() for d in held["count_to"]),
+    ]
 
 
 def write_admin_import(store: GraphStore, folder: Path, database: str = "neo4j") -> AdminExport:
@@ -137,23 +149,35 @@ def write_admin_import(store: GraphStore, folder: Path, database: str = "neo4j")
         model: type[BaseModel],
         records: Iterable[BaseModel],
         exclude: Collection[str] = (),
+        derived: Callable[[Any], list[str]] | None = None,
+        derived_header: Sequence[str] = (),
     ) -> None:
         columns = _columns(model, exclude)
         header = [
             f"{key}:ID({label})" if n == key else h
             for (n, _), h in zip(columns, _header(columns), strict=True)
         ]
-        out = _File(folder, name, [*header, "fingerprint"])
+        out = _File(folder, name, [*header, "fingerprint", *derived_header])
         for record in records:
             data = record.model_dump(exclude=set(exclude))
-            out.write([*(_cell(data[n]) for n, _ in columns), _cell(fingerprint(record))])
+            cells = [*(_cell(data[n]) for n, _ in columns), _cell(fingerprint(record))]
+            out.write(cells + (derived(record) if derived else []))
         out.close()
         nodes.append((label, out.path, out.rows))
 
     node_file("Enterprise", "enterprises.csv", "uscc", Enterprise, _records(store, "enterprises", Enterprise))
     node_file("Person", "persons.csv", "person_key", Person, _records(store, "persons", Person))
     entries = _records(store, "entries", ListEntry)
-    node_file("ListEntry", "entries.csv", "entry_id", ListEntry, entries, ("named_responsible",))
+    node_file(
+        "ListEntry",
+        "entries.csv",
+        "entry_id",
+        ListEntry,
+        entries,
+        ("named_responsible", "history"),
+        _entry_history,
+        ENTRY_DERIVED,
+    )
     meta = _File(folder, "store_meta.csv", ["name:ID(StoreMeta)", "value"])
     # Which hash key made the person keys: the service refuses a database made with another.
     held = store.get_meta(KEY_FINGERPRINT)

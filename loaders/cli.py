@@ -107,7 +107,9 @@ def summarise(report: LoadReport) -> None:
         writes.add_row(kind, f"{r.created:,}", f"{r.updated:,}", f"{r.unchanged:,}")
     out.print(writes)
     if c.removed:
-        out.print(f"entries no longer in the source, marked removed_from_source: {c.removed:,}")
+        out.print(f"entries no longer in the source, removed from the source on its day: {c.removed:,}")
+    if c.relisted:
+        out.print(f"entries in the source again, relisted on its day: {c.relisted:,}")
     if report.removal_skipped and report.kind in ("court", "list"):
         out.print(f"entries missing from this snapshot were not marked removed: {report.removal_skipped}")
     out.print(f"rejects: {report.reject_file}")

@@ -69,6 +69,7 @@ class BatchOut:
     roles: list[Role] = field(default_factory=list)
     entries: list[ListEntry] = field(default_factory=list)
     removed: list[ListEntry] = field(default_factory=list)  # written already, with their removal event
+    relisted: int = 0  # entries a snapshot has again after one without them, written with their event
     rejects: list[tuple[int, Problem]] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     rejected_rows: set[int] = field(default_factory=set)
@@ -96,6 +97,7 @@ class Counters:
     held: int = 0
     skipped: int = 0
     removed: int = 0
+    relisted: int = 0
     results: dict[str, WriteResult] = field(default_factory=lambda: {k: WriteResult() for k in KINDS})
 
     def to_json(self) -> dict[str, Any]:
@@ -294,6 +296,7 @@ def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
 
 
 def _write(store: GraphStore, out: BatchOut, counters: Counters) -> None:
+    counters.relisted += out.relisted
     # Nodes first: the edges of this batch may need them.
     if out.enterprises:
         counters.results["enterprises"] += store.upsert_enterprises(out.enterprises)

@@ -314,14 +314,38 @@ class ListLoader(Loader[ListRow]):
 
     def _keep_life_cycle(self, out: BatchOut) -> None:
         """An entry the service already holds keeps its status and dated history: its life since it
-        was listed (objections, repairs, removals) is recorded here, not in the source's file."""
+        was listed (objections, repairs, removals) is recorded here, not in the source's file. One a
+        previous snapshot dropped and this one has again is relisted on this snapshot's day."""
         held = self.ctx.store.get_entries({e.entry_id for e in out.entries})
-        for i, entry in enumerate(out.entries):
+        kept: list[ListEntry] = []
+        for entry in out.entries:
             old = held.get(entry.entry_id)
-            if old is not None and old.history:
-                out.entries[i] = entry.model_copy(
-                    update={"status": old.status, "history": old.history, "removed_on": old.removed_on}
+            if old is None or not old.history:
+                kept.append(entry)
+                continue
+            merged = entry.model_copy(
+                update={"status": old.status, "history": old.history, "removed_on": old.removed_on}
+            )
+            if old.status != "removed_from_source":
+                kept.append(merged)
+                continue
+            try:
+                changed, event = change(
+                    merged,
+                    "relisted",
+                    actor=f"loader: {self.ctx.source}",
+                    on=self.ctx.snapshot_date,
+                    recorded_at=datetime.now(UTC),
+                    reason=f"in {self.ctx.source} again as published on {self.ctx.snapshot_date.isoformat()}",
                 )
+            except DomainError:
+                kept.append(merged)  # dated before its removal: its own life decides
+                continue
+            self.ctx.store.apply_event(
+                changed.model_copy(update={"removed_on": None}), event, expected_status=old.status
+            )
+            out.relisted += 1
+        out.entries[:] = kept
 
     def _named(
         self,

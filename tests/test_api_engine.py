@@ -179,7 +179,7 @@ def test_life_cycle_over_http(api: tuple[TestClient, GraphStore, Answers]) -> No
     assert client.post("/v1/checks", json=check).json()["restricted"] is True
     filed = client.post(
         "/v1/entries/L-api-test-1/events",
-        json={"event": "objection_filed", "actor": "企业", "reason": "非本单位"},
+        json={"event": "objection_filed", "actor": "企业", "reason": "非本单位", "on": "2026-06-01"},
     )
     assert filed.status_code == 200 and filed.json()["entry"]["status"] == "under_objection"
     assert client.post("/v1/checks", json=check).json()["restricted"] is False

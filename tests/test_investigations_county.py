@@ -90,14 +90,16 @@ def test_associated_risk_is_kept_apart_from_restrictions(county: County) -> None
     store, answers = county
     rules = load_rules(None)
     day = answers.reference_date
-    # The former legal representative still holds all the shares; the court's list reaches the current
-    # one, so for the former it is associated risk, two edges away.
+    # An investor holds shares; the court's list covers no shareholder, so for him it is associated
+    # risk, two edges away. The former legal representative, in post at the conduct date, is reached.
     case = answers.cases["legal_rep_change"]
-    former = associated_risk(store, rules, "person", str(case["former_legal_rep"]), day)
-    risk = next(r for r in former.risks if r.entry.entry_id == case["entry_id"])
+    investor = associated_risk(store, rules, "person", str(case["shareholder"]), day)
+    risk = next(r for r in investor.risks if r.entry.entry_id == case["entry_id"])
     assert risk.distance == 2 and risk.listed.key == case["uscc"]
     assert [e.type for e in risk.path.edges] == ["SHAREHOLDER_OF", "NAMES"]
-    assert case["entry_id"] not in former.reaching
+    assert case["entry_id"] not in investor.reaching
+    former = associated_risk(store, rules, "person", str(case["former_legal_rep"]), day)
+    assert case["entry_id"] in former.reaching
     # The leader of two listed companies is reached by both entries: restrictions, not risk.
     leader = answers.cases["multi_listed_via_organisations"]
     report = associated_risk(store, rules, "person", str(leader["person"]), day)
@@ -157,8 +159,10 @@ def test_risk_and_equity_over_http(county: County, api: tuple[TestClient, dict[s
     client, made = api
     _, answers = county
     headers = {"X-API-Key": made["investigator"]}
-    former = answers.cases["legal_rep_change"]["former_legal_rep"]
-    risk = client.get(f"/v1/investigations/associated-risk/person/{former}?as_of=2026-06-30", headers=headers)
+    investor = answers.cases["legal_rep_change"]["shareholder"]
+    risk = client.get(
+        f"/v1/investigations/associated-risk/person/{investor}?as_of=2026-06-30", headers=headers
+    )
     assert risk.status_code == 200
     assert answers.cases["legal_rep_change"]["entry_id"] in {
         r["entry"]["entry_id"] for r in risk.json()["risks"]
@@ -171,4 +175,4 @@ def test_risk_and_equity_over_http(county: County, api: tuple[TestClient, dict[s
         == 403
     )
     subjects = {r.subject for r in client.app.state.audit.records(limit=1000)}  # type: ignore[attr-defined]
-    assert {former, h3} <= subjects
+    assert {investor, h3} <= subjects

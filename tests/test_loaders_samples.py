@@ -211,9 +211,16 @@ def test_court_list_gb18030_list_and_snapshot_removal(
     assert all(e.removed_on == date(2024, 7, 1) for e in kept.values() if e.status == "removed_from_source")
     # Listed again in a later snapshot: active again; the one only July had is marked removed instead.
     back = load(store, "court", "court_2024-06.csv", tmp_path, snapshot_date=date(2024, 8, 1))
-    assert back.counters.removed == 1 and back.counters.results["entries"].updated == 2 + 1
+    assert back.counters.removed == 1 and back.counters.relisted == 2
     again = {(e.decision_number, e.subject_name): e for e in store.entries_of_list("court_dishonest_debtor")}
     assert all(again[d].status == "active" and again[d].removed_on is None for d in dropped)
+    # Removal and relisting are dated life-cycle events, not bare statuses (docs/domain.md).
+    for d in dropped:
+        history = [(c.event, c.on) for c in again[d].history]
+        assert history == [("removed_from_source", date(2024, 7, 1)), ("relisted", date(2024, 8, 1))]
+        events = store.events_of_entry(again[d].entry_id)
+        assert [e.event for e in events] == ["removed_from_source", "relisted"]
+        assert events[0].actor.startswith("loader: ") and events[0].reason
 
 
 def test_practitioner_register_xlsx(store: GraphStore, tmp_path: Path, generated: Truth) -> None:

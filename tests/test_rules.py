@@ -48,7 +48,8 @@ def line_of(text: str, needle: str, nth: int = 1) -> int:
 @pytest.mark.parametrize(
     ("old", "new", "needle", "reason"),
     [
-        ("reference: current}", "reference: yesterday}", "reference: yesterday", "conduct_date"),
+        ("LEGAL_REPRESENTATIVE_OF, reference: current,", "LEGAL_REPRESENTATIVE_OF, reference: yesterday,",
+         "reference: yesterday", "conduct_date"),
         ("role: PRINCIPAL_OF, reference: current", "role: BOSS_OF, reference: current", "BOSS_OF", "role"),
         ("    kind: watch", "    kind: grey", "kind: grey", "kind"),
         ("triggered_by: [court_dishonest_debtor]", "triggered_by: [no_such_list]", "no_such_list", "unknown list type"),  # noqa: E501

@@ -257,7 +257,11 @@ def test_history_already_held_is_not_imported_again(store: GraphStore, built: di
     assert [e.event for e in events] == [
         "initiated", "pushed", "objection_filed", "objection_upheld", "repair_applied",
     ]  # fmt: skip
-    assert store.get_entry(e1.entry_id) == e1.model_copy(update={"status": "active"})
+    held = f.unstamped(store.get_entry(e1.entry_id))  # type: ignore[type-var]
+    assert held.model_copy(update={"history": ()}) == e1.model_copy(update={"status": "active"})
+    assert [(c.event, c.status) for c in held.history] == [
+        ("objection_filed", "under_objection"), ("objection_upheld", "active"),
+    ]  # fmt: skip
 
 
 # -- rejects ------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from graph_service.domain.history import in_force_on
 from graph_service.identifiers import is_valid_id_number, is_valid_uscc
 from graph_service.model import RoleType
 from graph_service.store.base import GraphStore
@@ -83,7 +84,7 @@ def test_planted_multi_listed_subjects_are_in_the_store(county: tuple[GraphStore
         domains = {
             link.entry.domain
             for link in links
-            if link.relation == "subject" and link.entry.kind == "black" and link.entry.in_force_on(day)
+            if link.relation == "subject" and link.entry.kind == "black" and in_force_on(link.entry, day)
         }
         assert sorted(domains) == m.domains
     same = answers.cases["same_domain_twice"]

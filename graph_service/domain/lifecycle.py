@@ -35,6 +35,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], EntryStatus | None]] = {
     "repaired": (frozenset({"active"}), "repaired"),
     "revoked": (frozenset({"active", "under_objection"}), "revoked"),
     "removed_from_source": (frozenset({"active", "under_objection"}), "removed_from_source"),
+    "relisted": (frozenset({"removed_from_source"}), "active"),
     "archived": (frozenset({"repaired", "revoked", "removed_from_source"}), "archived"),
 }
 # What a corrected objection may change in the entry; the rest of a decision stands.
@@ -75,14 +76,11 @@ def change(
         raise DomainError("reason: say why")
     status = after or entry.status
     history = entry.history
-    if after is not None:
-        if history and on < history[-1].on:
-            raise TransitionError(
-                f"on: {on} comes before the entry's last change ({history[-1].event} on {history[-1].on}); "
-                "a change takes effect on or after the one before it"
-            )
-        if on < entry.listed_on and event not in ("revoked", "objection_revoked"):
-            raise DomainError(f"on: {on} comes before the listing day {entry.listed_on}")
+    if after is not None and history and on < history[-1].on:
+        raise TransitionError(
+            f"on: {on} comes before the entry's last change ({history[-1].event} on {history[-1].on}); "
+            "a change takes effect on or after the one before it"
+        )
     fields: dict[str, Any] = {}
     previous: str | None = None
     if event == "objection_corrected":

@@ -102,6 +102,16 @@ def _flat_plain(record: BaseModel) -> dict[str, Any]:
     }
 
 
+def entry_history_properties(entry: ListEntry) -> dict[str, Any]:
+    """A property cannot hold a list of maps: an entry's history is kept as JSON, and the periods in which
+    it counts (computed from it by the domain) as two lists of days the reads filter on."""
+    props: dict[str, Any] = {}
+    if entry.history:
+        props["history"] = json.dumps([c.model_dump(mode="json") for c in entry.history], ensure_ascii=False)
+    props["count_from"], props["count_to"] = counting_periods(entry)
+    return props
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -300,11 +310,7 @@ class Neo4jStore(GraphStore):
             for i, n in enumerate(e.named_responsible)
         ]
         props = _flat(e, exclude={"named_responsible", "history", "recorded_at"})
-        # A property cannot hold a list of maps: the history is kept as JSON, and the periods in which
-        # the entry counts (computed from it by the domain) as two lists of days the reads filter on.
-        if e.history:
-            props["history"] = json.dumps([c.model_dump(mode="json") for c in e.history], ensure_ascii=False)
-        props["count_from"], props["count_to"] = counting_periods(e)
+        props.update(entry_history_properties(e))
         return {"props": props, "named": named, "recorded_at": e.recorded_at}
 
     def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:

@@ -32,7 +32,12 @@ def plant_cases(gen: Generator, batch: Batch) -> None:
     change = date(2021, 7, 1)
     gen.role(batch, RoleType.LEGAL_REPRESENTATIVE_OF, former, e, date(2015, 3, 1), change)
     gen.role(batch, RoleType.LEGAL_REPRESENTATIVE_OF, current, e, change)
-    gen.role(batch, RoleType.SHAREHOLDER_OF, former, e, date(2015, 3, 1), ratio=1.0, subscribed_capital=500.0)
+    gen.role(batch, RoleType.SHAREHOLDER_OF, former, e, date(2015, 3, 1), ratio=0.6, subscribed_capital=300.0)
+    # An investor the court's list does not cover: for him the listing is associated risk, not a measure.
+    investor = gen.new_person(batch, "孙立新")
+    gen.role(
+        batch, RoleType.SHAREHOLDER_OF, investor, e, date(2015, 3, 1), ratio=0.4, subscribed_capital=200.0
+    )
     court = gen.entry(
         batch, COURT, e, date(2022, 3, 15), conduct_date=date(2020, 11, 10), expires_on=date(2027, 3, 15),
         named=((current, "法定代表人"),),
@@ -57,7 +62,7 @@ def plant_cases(gen: Generator, batch: Batch) -> None:
         "former_legal_rep": former.person_key,
         "current_legal_rep": current.person_key,
         "change_date": change.isoformat(),
-        "shareholder": former.person_key,
+        "shareholder": investor.person_key,
         # The court's list reaches the current legal representative for the consumption restrictions
         # (and the one its decision names), and the one in post at the conduct date for the personal
         # credit record (濮政〔2017〕37号 item 6).
