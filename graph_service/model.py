@@ -1,4 +1,5 @@
-"""The graph's vocabulary (DOMAIN.md §2 and §4): nodes, role relationships, list entries, measures.
+"""The graph's vocabulary (docs/domain.md, "Words" and "The graph"): nodes, role relationships, list
+entries, measures.
 
 Dates are calendar dates. A role holds on day d when ``valid_from <= d < valid_to``: ``valid_to`` is the
 first day the role no longer held, so a change record dated d closes the old edge and opens the new one
@@ -245,7 +246,9 @@ class ListEntry(_Record):
     subject_key: str  # uscc or person_key
     subject_name: str = ""
     conduct: str = ""  # 失信行为情形
-    conduct_category: int | None = Field(default=None, ge=1, le=4)  # DOMAIN.md §5
+    conduct_category: int | None = Field(
+        default=None, ge=1, le=4
+    )  # docs/domain.md, "Words": the four categories
     conduct_date: date | None = None
     listed_on: date
     expires_on: date | None = None
@@ -300,7 +303,7 @@ FeedbackOutcome = Literal["applied", "not_applicable", "not_applied"]
 
 
 class EntryEvent(BaseModel):
-    """One step in a listing's life (DOMAIN.md §7): who did what, when, and why."""
+    """One step in a listing's life (docs/domain.md, "A listing's life"): who did what, when, and why."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -133,7 +133,10 @@ class ListLoader(Loader[ListRow]):
             return None
         found = self.by_word.get(header_key(raw))
         if found is None:
-            row.problem("list_type", "not a list type of the rules (its code or its Chinese name)")
+            row.problem(
+                "list_type",
+                f"not a list type of the rules in {self.rules.origin} (neither its code nor its Chinese name)",
+            )
         return found
 
     def _subject(self, row: Row) -> Subject | None:

@@ -114,7 +114,7 @@ def test_published_usccs_pass(code: str) -> None:
 
 
 def test_uscc_check_character_worked_example() -> None:
-    # DOMAIN.md: weighted sum 538, 538 mod 31 = 11, 31 - 11 = 20 -> 'L'.
+    # docs/domain.md, "Identifiers": weighted sum 538, 538 mod 31 = 11, 31 - 11 = 20 -> 'L'.
     assert uscc_check_char("91110000600037341") == "L"
     assert USCC_CHARSET[20] == "L"
 

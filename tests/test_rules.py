@@ -16,10 +16,12 @@ def test_defaults_follow_the_domain() -> None:
     rules = load_rules()
     court = rules.list_type("court_dishonest_debtor")
     assert court is not None and court.kind == "black" and court.default_duration_days == 730
-    assert {c.role for c in court.covers} == {
-        RoleType.LEGAL_REPRESENTATIVE_OF,
-        RoleType.PRINCIPAL_OF,
-        RoleType.ACTUAL_CONTROLLER_OF,
+    # Today's people for the consumption restrictions, those in post at the conduct date for the
+    # personal credit record (docs/domain.md, "Who is reached, by list").
+    assert {(c.role, c.reference) for c in court.covers} == {
+        (role, reference)
+        for role in (RoleType.LEGAL_REPRESENTATIVE_OF, RoleType.PRINCIPAL_OF, RoleType.ACTUAL_CONTROLLER_OF)
+        for reference in ("current", "conduct_date")
     }
     tax = rules.list_type("major_tax_violation")
     assert tax is not None
@@ -99,3 +101,43 @@ def test_rules_command(tmp_path: Path) -> None:
         check=False,
     )
     assert failed.returncode == 2 and f"{bad}:" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_a_covered_role_no_measure_reaches_fails_naming_the_line(tmp_path: Path) -> None:
+    """A cover reaching people nothing applies to is a mistake in the rules: the customs list covering
+    supervisors with no measure of its own reaching them (docs/domain.md, "Rules")."""
+    bad = GOOD.replace("triggered_by: [listed_company, customs]", "triggered_by: [listed_company]", 1)
+    path = write(tmp_path, bad)
+    with pytest.raises(RulesError) as info:
+        load_rules(path)
+    message = str(info.value)
+    line = line_of(bad, "{role: DIRECTOR_OF, reference: conduct_date, basis: 海关")
+    assert message.startswith(f"{path}:{line}:"), message
+    assert "customs covers DIRECTOR_OF on the conduct_date but no measure it triggers reaches them" in message
+
+
+def test_a_measure_reaching_a_role_a_triggering_list_does_not_cover_fails(tmp_path: Path) -> None:
+    wider = "reaches: [SENIOR_MANAGER_OF@conduct_date, SUPERVISOR_OF@conduct_date]"
+    bad = GOOD.replace("reaches: [SENIOR_MANAGER_OF@conduct_date]", wider, 1)
+    path = write(tmp_path, bad)
+    with pytest.raises(RulesError) as info:
+        load_rules(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{line_of(bad, wider)}:"), message
+    assert "responsible_officer_record reaches SUPERVISOR_OF@conduct_date" in message
+    assert "does not cover" in message
+
+
+def test_every_list_type_and_cover_cites_its_basis(tmp_path: Path) -> None:
+    rules = load_rules()
+    assert all(t.basis for t in rules.list_types)
+    assert all(c.basis for t in rules.list_types for c in t.covers)
+    bad = GOOD.replace("    basis: 纳税信用管理办法\n", "", 1)
+    with pytest.raises(RulesError, match="basis: Field required"):
+        load_rules(write(tmp_path, bad))
+
+
+def test_a_share_threshold_is_only_for_shareholders(tmp_path: Path) -> None:
+    bad = GOOD.replace("{role: SHAREHOLDER_OF, min_ratio: 0.05", "{role: DIRECTOR_OF, min_ratio: 0.05", 1)
+    with pytest.raises(RulesError, match="only a SHAREHOLDER_OF cover has a share threshold"):
+        load_rules(write(tmp_path, bad))

@@ -1,4 +1,5 @@
-"""What each role may do and see (DOMAIN.md §10). One table, read by the API's dependencies."""
+"""What each role may do and see (docs/domain.md, "Disclosure and personal data"). One table, read
+by the API's dependencies."""
 
 from __future__ import annotations
 

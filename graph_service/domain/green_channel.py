@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from graph_service.domain.history import in_force_on, periods
+from graph_service.domain.history import in_force_on, periods, until
 from graph_service.model import ListEntry
 
 CLEAN_YEARS = 3
@@ -43,7 +43,8 @@ def _blocked_until(entry: ListEntry, day: date) -> tuple[bool, date | None]:
     """Whether the entry blocked on any day of the window before `day`, and the first day it stopped
     blocking (None: it still blocks, with no end in sight)."""
     window_start = years_after(day, -CLEAN_YEARS)
-    blocking = [(s, e) for s, e in periods(entry, BLOCKING) if s <= day and (e is None or e > window_start)]
+    known = periods(until(entry, day), BLOCKING)
+    blocking = [(s, e) for s, e in known if s <= day and (e is None or e > window_start)]
     if not blocking:
         return False, None
     return True, blocking[-1][1]

@@ -96,6 +96,15 @@ def counting_periods(entry: ListEntry) -> tuple[list[date], list[date]]:
     return [s for s, _ in found], [e or OPEN_END for _, e in found]
 
 
+def until(entry: ListEntry, day: date) -> ListEntry:
+    """The entry with only the changes that took effect by `day`: what could be said of it on that day
+    (a repair dated later has not happened yet)."""
+    kept = tuple(c for c in entry.history if c.on <= day)
+    if len(kept) == len(entry.history):
+        return entry
+    return entry.model_copy(update={"history": kept, "status": kept[-1].status if kept else "active"})
+
+
 def as_known(entry: ListEntry, moment: datetime | None) -> ListEntry | None:
     """The entry as the service held it at `moment` (None: as held now); None if not yet recorded."""
     if moment is None:

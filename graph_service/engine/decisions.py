@@ -1,4 +1,5 @@
-"""The joint punishment engine, written once over the store contract (DOMAIN.md §1's three questions).
+"""The joint punishment engine, written once over the store contract: the three questions of
+docs/domain.md, "What the service is for".
 
 The store answers "whom do these entries reach" and "which entries reach this subject" natively; this
 module decides what that means on a day: which entries count, which measures follow, and why.

@@ -1,5 +1,5 @@
-"""Association between bidders (相关主体的关联度, DOMAIN.md §9): which bidders of one tender are linked,
-how strongly, and by what evidence.
+"""Association between bidders (相关主体的关联度, docs/domain.md, "Sources": Qinyang): which bidders of one
+tender are linked, how strongly, and by what evidence.
 
 Evidence, each kind with a fixed weight (the weight is the rough chance, on its own, that two bidders so
 linked are not independent; the values are a starting point an operator may tune, not a statistic):

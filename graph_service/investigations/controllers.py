@@ -3,7 +3,8 @@ write-back of computed ones as ACTUAL_CONTROLLER_OF edges with basis=computed, c
 computation no longer supports them.
 
 Control can rest on voting agreements, appointment rights or trusts that no register of shares shows
-(DOMAIN.md §4), so a controller a source declares always wins over one computed here. The computation
+(docs/domain.md, "The graph"), so a controller a source declares always wins over one computed here. The
+computation
 looks only at ultimate owners, the natural persons and the organisations with no owner of their own in
 the penetrated graph: a holding company in the middle of a chain is a controlling shareholder (控股股东),
 not the actual controller behind it. Among them, whoever holds more than the threshold (e.g. over 50%)

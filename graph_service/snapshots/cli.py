@@ -36,8 +36,8 @@ from graph_service.snapshots.format import DATA_RECORDS, OnProgress, SnapshotErr
 from graph_service.snapshots.importer import ImportSummary, Reject, import_file
 
 ID_NUMBER_WARNING = (
-    "warning: the file will hold full ID numbers (personal information, DOMAIN.md §10): keep it as you keep "
-    "the database itself, and delete it when it has served"
+    "warning: the file will hold full ID numbers (personal information; docs/domain.md, 'Disclosure and "
+    "personal data'): keep it as you keep the database itself, and delete it when it has served"
 )
 STAGES = {
     "nodes": "pass 1/3 enterprises, persons",
@@ -151,7 +151,8 @@ def export_command(
 
 
 def _admin(settings: Settings, key: str | None, purpose: str | None) -> Principal:
-    """The administrator behind the key an export of full ID numbers needs (DOMAIN.md §10)."""
+    """The administrator behind the key an export of full ID numbers needs (docs/domain.md, "Disclosure
+    and personal data")."""
     from graph_service.cli import CliError
 
     if not key:

@@ -133,7 +133,8 @@ DIRECTOR_POSITIONS = ("董事长", "董事", "董事", "独立董事")
 MANAGER_POSITIONS = ("经理", "副经理")
 FINANCE_HEAD = "财务负责人"
 
-# List types and the authorities that publish them (DOMAIN.md §6), with their domain.
+# List types and the authorities that publish them (docs/domain.md, "Who is reached, by list"), with
+# their domain.
 BLACK_LISTS: tuple[tuple[str, str, str, int, str], ...] = (
     # (list_type, domain, authority, conduct category, conduct)
     ("court_dishonest_debtor", "court", "{county}人民法院", 3, "有履行能力而拒不履行生效法律文书确定义务"),

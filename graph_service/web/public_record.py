@@ -23,7 +23,7 @@ from graph_service.store.base import GraphStore
 
 PUBLIC_CLASSES = frozenset({"public"})
 # Entries in these states are published; repaired, expired, revoked or archived ones are not (a repaired
-# record leaves the public lookup: DOMAIN.md §7).
+# record leaves the public lookup: docs/domain.md, "A listing's life").
 PUBLISHED_STATES = ("in_force", "suspended")
 Status = Literal["black", "suspended", "watch", "red", "clear"]
 

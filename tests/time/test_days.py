@@ -5,6 +5,7 @@ it enforces. Seeds: 濮政〔2017〕37号 (Puyang 2017), 清政办〔2017〕22�
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def company_with_boss(store: GraphStore) -> tuple[Enterprise, Person]:
 
 
 def listed(store: GraphStore, company: Enterprise, **kw: object) -> str:
-    fields: dict[str, object] = {"listed_on": date(2025, 1, 10), "expires_on": date(2027, 1, 10), **kw}
+    fields: dict[str, Any] = {"listed_on": date(2025, 1, 10), "expires_on": date(2027, 1, 10), **kw}
     entry = f.entry(company, **fields)
     initiate(store, entry, "清丰县人民法院", entry.listed_on, (), RULES)
     return entry.entry_id

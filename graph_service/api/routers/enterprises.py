@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_engine, get_store, require
 from graph_service.api.errors import NotFound, invalid_identifier, problem_responses
+from graph_service.api.routers.checks import KnownAt, answered_from
 from graph_service.api.subjects import find_enterprise
 from graph_service.api.views import EnterpriseView, ResponsiblePersons, holder_view, role_view
 from graph_service.engine import Engine
@@ -74,6 +75,7 @@ def responsible_persons(
 def affected(
     uscc: UsccPath,
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
+    as_known_at: KnownAt = None,
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     audit: Auditor = Depends(get_auditor),
@@ -82,6 +84,12 @@ def affected(
     """Who must also be restricted because of the enterprise's black entries in force: its people and
     owners the rules reach, with measures and paths."""
     enterprise = _enterprise(store, uscc)
-    result = engine.affected_by_enterprise(enterprise.uscc, as_of or date.today())
-    audit("affected", enterprise.uscc, f"{len(result.entries)} entries, {len(result.affected)} reached")
+    day = as_of or date.today()
+    result = engine.affected_by_enterprise(enterprise.uscc, day, as_known_at)
+    audit(
+        "affected",
+        enterprise.uscc,
+        f"{len(result.entries)} entries, {len(result.affected)} reached"
+        + answered_from(store, day, as_known_at),
+    )
     return result
