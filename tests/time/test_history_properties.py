@@ -103,9 +103,10 @@ def step(store: GraphStore, entry_id: str, kind: str, on: date) -> bool:
     if entry.status not in TRANSITIONS[kind][0] or (entry.history and on < entry.history[-1].on):
         return False
     corrections = {"expires_on": on + timedelta(days=30)} if kind == "objection_corrected" else None
+    event: Any = kind
     transition(
-        store, entry_id, kind, "法院", on, reason="理由", method="rectification", corrections=corrections
-    )  # type: ignore[arg-type]
+        store, entry_id, event, "法院", on, reason="理由", method="rectification", corrections=corrections
+    )
     return True
 
 
