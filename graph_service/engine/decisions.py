@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from graph_service.domain import DomainError
+from graph_service.domain.associated import near_entries
 from graph_service.domain.green_channel import green_channel
 from graph_service.domain.history import EntryState, as_known, in_force_on, state_on, status_on
 from graph_service.engine.results import (
@@ -297,19 +298,20 @@ class Engine:
     def _associated(
         self, kind: Literal["person", "enterprise"], key: str, day: date, reaching: set[str]
     ) -> list[AssociatedRisk]:
-        """Black entries in force within ASSOCIATED_HOPS of the subject that do not reach it."""
+        """Black entries in force within ASSOCIATED_HOPS of the subject that do not reach it, nearest
+        first (domain.associated: paths over roles, ending with the entry's own edge)."""
         hood = self.store.neighbourhood(kind, key, hops=ASSOCIATED_HOPS, limit=ASSOCIATED_LIMIT, as_of=day)
         if hood is None:
             return []
-        distance = {n.key: n.distance for n in hood.nodes if n.kind == "entry" and n.key not in reaching}
-        entries = self.store.get_entries(distance)
+        found = near_entries(hood, (kind, key), ASSOCIATED_HOPS)
+        entries = self.store.get_entries([i for i in found if i not in reaching])
         near = [e for e in entries.values() if e.kind == "black" and in_force_on(e, day)]
         names = self._subjects((e.subject_kind, e.subject_key) for e in near)
         return sorted(
             (
                 AssociatedRisk(
                     entry=self._summary(e, names[(e.subject_kind, e.subject_key)], day),
-                    distance=distance[e.entry_id],
+                    distance=found[e.entry_id].distance,
                 )
                 for e in near
             ),

@@ -10,12 +10,12 @@ names its subject or a responsible person; they never pass through another entry
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
 
+from graph_service.domain.associated import near_entries
 from graph_service.domain.history import in_force_on
 from graph_service.engine import covers_of
 from graph_service.engine.decisions import entry_summary
@@ -27,7 +27,7 @@ from graph_service.investigations.common import (
     require_subject,
 )
 from graph_service.rules import RuleSet
-from graph_service.store.base import KIND_ORDER, MAX_HOPS, MAX_LIMIT, GraphEdge, GraphStore
+from graph_service.store.base import MAX_HOPS, MAX_LIMIT, GraphEdge, GraphStore
 
 Node = tuple[str, str]
 
@@ -78,62 +78,29 @@ def associated_risk(
         raise InvestigationError(f"{kind}: no {kind} {key}")
     reaching = sorted({row.entry_id for row in store.reaching(kind, key, covers_of(rules), as_of)})
     labels: dict[Node, str] = {(n.kind, n.key): n.label for n in hood.nodes}
-    roles: dict[Node, list[tuple[Node, GraphEdge]]] = defaultdict(list)
-    naming: dict[Node, list[GraphEdge]] = defaultdict(list)  # subject -> edges of entries naming it
-    for e in hood.edges:
-        source, target = (e.source_kind, e.source), (e.target_kind, e.target)
-        if e.source_kind == "entry":
-            naming[target].append(e)
-        else:
-            roles[source].append((target, e))
-            roles[target].append((source, e))
-    for adjacent in roles.values():
-        adjacent.sort(key=lambda t: (KIND_ORDER[t[0][0]], t[0][1], t[1].id))
-    start: Node = (kind, key)
-    came: dict[Node, tuple[Node, GraphEdge] | None] = {start: None}
-    distance = {start: 0}
-    queue = deque([start])
-    found: dict[str, tuple[int, Node, GraphEdge]] = {}
-    while queue:
-        node = queue.popleft()
-        d = distance[node]
-        for e in sorted(naming.get(node, []), key=lambda x: (x.source, x.type)):
-            if e.source not in found:
-                found[e.source] = (d + 1, node, e)
-        if d + 1 >= hops:  # one more role edge would leave no room for the entry's own edge
-            continue
-        for other, e in roles.get(node, []):
-            if other not in distance:
-                distance[other] = d + 1
-                came[other] = (node, e)
-                queue.append(other)
+    found = near_entries(hood, (kind, key), hops)
     entries = store.get_entries([i for i in found if i not in reaching])
     near = [e for e in entries.values() if e.kind == "black" and in_force_on(e, as_of)]
     subject: SubjectKey = (kind, key)
     names = subject_refs(store, [subject, *((e.subject_kind, e.subject_key) for e in near)])
     risks = []
     for entry in near:
-        d, node, last = found[entry.entry_id]
-        nodes: list[Node] = [node]
-        edges: list[GraphEdge] = []
-        step = came[node]
-        while step is not None:
-            previous, e = step
-            nodes.append(previous)
-            edges.append(e)
-            step = came[previous]
-        nodes.reverse()
-        edges.reverse()
+        item = found[entry.entry_id]
         path = ReachPath(
             nodes=[
-                *(PathNode(kind=n[0], key=n[1], name=labels.get(n, "")) for n in nodes),
+                *(PathNode(kind=n[0], key=n[1], name=labels.get(n, "")) for n in item.nodes),
                 PathNode(kind="entry", key=entry.entry_id, name=entry.decision_number),
             ],
-            edges=[*(_path_edge(e) for e in edges), _path_edge(last)],
+            edges=[*(_path_edge(e) for e in item.edges), _path_edge(item.last)],
         )
         listed = names[(entry.subject_kind, entry.subject_key)]
         risks.append(
-            RiskItem(entry=entry_summary(entry, listed, rules, as_of), listed=listed, distance=d, path=path)
+            RiskItem(
+                entry=entry_summary(entry, listed, rules, as_of),
+                listed=listed,
+                distance=item.distance,
+                path=path,
+            )
         )
     risks.sort(key=lambda r: (r.distance, r.entry.entry_id))
     return AssociatedRiskReport(
