@@ -135,7 +135,7 @@ class ListLoader(Loader[ListRow]):
         if found is None:
             row.problem(
                 "list_type",
-                f"not a list type of the rules in {self.rules.origin} (neither its code nor its Chinese name)",
+                f"not a list type of the rules in {self.rules.origin} (neither a code nor a Chinese name)",
             )
         return found
 
