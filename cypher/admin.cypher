@@ -47,3 +47,20 @@ RETURN properties(e) AS props ORDER BY l.entry_id, e.seq
 // name: all_feedback
 MATCH (l:ListEntry)-[:HAS_FEEDBACK]->(f:Feedback)
 RETURN properties(f) AS props ORDER BY l.entry_id, f.seq
+
+// name: entries_without_periods
+// Entries written before their counting periods were stored (or imported without them): a batch at a time.
+MATCH (l:ListEntry) WHERE l.count_from IS NULL
+WITH l LIMIT $limit
+CALL (l) {
+  OPTIONAL MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)
+  WITH n, p ORDER BY n.ordinal
+  RETURN collect(CASE WHEN n IS NULL THEN null ELSE {person_key: p.person_key, name: n.name, role: n.role} END) AS named
+}
+RETURN properties(l) AS props, named
+
+// name: set_entry_periods
+// The periods graph_service/domain/history.py computed for each entry; the entry is not otherwise touched.
+UNWIND $rows AS row
+MATCH (l:ListEntry {entry_id: row.entry_id})
+SET l.count_from = row.count_from, l.count_to = row.count_to

@@ -22,7 +22,8 @@ CALL () {
   UNION
   MATCH (l:ListEntry)
   WHERE $entry_ids IS NULL AND l.kind = 'black' AND $known_at IS NULL
-    AND any(i IN range(0, size(l.count_from) - 1) WHERE l.count_from[i] <= $as_of AND $as_of < l.count_to[i])
+    AND any(i IN range(0, size(coalesce(l.count_from, [])) - 1)
+            WHERE l.count_from[i] <= $as_of AND $as_of < l.count_to[i])
   RETURN l
   UNION
   MATCH (l:ListEntry)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from graph_service.identifiers import IdentifierError, is_valid_id_number, validate_uscc
 
@@ -92,6 +92,14 @@ def check_subject_key(kind: str, key: str, field: str) -> None:
         raise ValueError(f"{field}: not an organisation code")
 
 
+def _utc(moment: datetime) -> datetime:
+    """A moment without a time zone is taken as UTC: every moment compared with another has one."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+# A moment (a point in time with its time zone): when something was loaded or recorded.
+Moment = Annotated[datetime, AfterValidator(_utc)]
+
 # Bookkeeping a store keeps about when it learnt a record, not data of the record: two versions that
 # differ only in these are the same record (a reload changes nothing).
 STAMPS: frozenset[str] = frozenset({"loaded_at", "recorded_at", "end_recorded_at"})
@@ -101,7 +109,7 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = ""  # the file or system a record came from
-    loaded_at: datetime | None = None
+    loaded_at: Moment | None = None
 
 
 class Enterprise(_Record):
@@ -169,8 +177,8 @@ class Role(_Record):
     licence_number: str | None = None
     # When the service first held this role, and when it learnt of its end (valid_to): what an answer
     # "as known at" a past moment may use. Kept by the store (domain/recorded.py), never by a source.
-    recorded_at: datetime | None = None
-    end_recorded_at: datetime | None = None
+    recorded_at: Moment | None = None
+    end_recorded_at: Moment | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Role:
@@ -227,7 +235,7 @@ class StatusChange(BaseModel):
     event: str = Field(min_length=1, max_length=40)
     on: date  # the day it takes effect
     status: EntryStatus
-    recorded_at: datetime | None = None  # when the service recorded it
+    recorded_at: Moment | None = None  # when the service recorded it
     # The entry's fields a correction replaced, as JSON, so that an answer as known before the
     # correction sees the entry as it stood then.
     previous: str | None = None
@@ -260,7 +268,7 @@ class ListEntry(_Record):
     # Its status over time, oldest first; empty for an entry no event has touched, whose status then
     # holds from its listing (a source that gives a status without a date).
     history: tuple[StatusChange, ...] = ()
-    recorded_at: datetime | None = None  # when the service first held the entry (kept by the store)
+    recorded_at: Moment | None = None  # when the service first held the entry (kept by the store)
 
     @model_validator(mode="after")
     def _check(self) -> ListEntry:
@@ -294,6 +302,7 @@ EventName = Literal[
     "revoked",
     "removed_from_source",
     "relisted",  # the list's publisher has the entry again after a snapshot without it
+    "published_status",  # the list's publisher gives the entry another status (e.g. 全部履行)
     "archived",
 ]
 RepairMethod = Literal[
@@ -316,7 +325,7 @@ class EntryEvent(BaseModel):
     departments: tuple[str, ...] = ()  # pushed: the implementing departments informed
     status_before: EntryStatus | None = None
     status_after: EntryStatus | None = None
-    recorded_at: datetime | None = None
+    recorded_at: Moment | None = None
 
 
 class Feedback(BaseModel):

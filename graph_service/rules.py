@@ -63,18 +63,25 @@ class MeasureRule(_Rule):
     triggered_by: tuple[str, ...] | Literal["all_black"]
     reaches: tuple[str, ...] = Field(min_length=1)
 
+    @field_validator("triggered_by")
+    @classmethod
+    def _some_list(cls, triggered: tuple[str, ...] | str) -> tuple[str, ...] | str:
+        if not triggered:
+            raise ValueError("name the list types that trigger the measure, or all_black")
+        return triggered
+
     @field_validator("reaches")
     @classmethod
     def _known_reach(cls, reaches: tuple[str, ...]) -> tuple[str, ...]:
         roles = {r.value for r in RoleType}
         references = set(Reference.__args__)  # type: ignore[attr-defined]
         for reach in reaches:
-            target, _, reference = reach.partition("@")
+            target, at, reference = reach.partition("@")
             if reach in ("subject", "named_responsible"):
                 continue
             if target not in roles:
                 raise ValueError(f"{reach!r} is not subject, named_responsible or a role type")
-            if reference and reference not in references:
+            if at and reference not in references:
                 raise ValueError(f"{reach!r}: the day after @ is one of {', '.join(sorted(references))}")
         return reaches
 
@@ -118,12 +125,28 @@ class RuleSet(_Rule):
                 if code in seen:
                     raise _Located((field, i, "code"), f"code {code!r} appears twice")
                 seen.add(code)
-        list_codes = {t.code for t in self.list_types}
+        kinds = {t.code: t.kind for t in self.list_types}
         for i, m in enumerate(self.measures):
             if m.triggered_by != ALL_BLACK:
                 for code in m.triggered_by:
-                    if code not in list_codes:
+                    if code not in kinds:
                         raise _Located(("measures", i, "triggered_by"), f"unknown list type {code!r}")
+                    if kinds[code] != "black":
+                        raise _Located(
+                            ("measures", i, "triggered_by"),
+                            f"{code} is a {kinds[code]} list: punishment measures follow black lists only",
+                        )
+        for i, t in enumerate(self.list_types):
+            for j, c in enumerate(t.covers):
+                for earlier in t.covers[:j]:
+                    if (earlier.role, earlier.reference) == (c.role, c.reference) and (
+                        earlier.position is None or c.position is None or earlier.position == c.position
+                    ):
+                        raise _Located(
+                            ("list_types", i, "covers", j),
+                            f"{t.code} covers {c.role.value} on the {c.reference} twice: one holder would be "
+                            "reached by two covers; give each role, day and position one cover",
+                        )
         measure_codes = {m.code for m in self.measures}
         for i, a in enumerate(self.actions):
             for code in a.measures:

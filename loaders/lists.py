@@ -18,7 +18,7 @@ from typing import ClassVar
 from pydantic import ValidationError
 
 from graph_service.domain.errors import DomainError
-from graph_service.domain.lifecycle import change
+from graph_service.domain.lifecycle import change, last_published, publish
 from graph_service.identifiers import (
     IdentifierError,
     is_masked,
@@ -28,7 +28,15 @@ from graph_service.identifiers import (
     normalize_name,
     validate_enterprise_code,
 )
-from graph_service.model import EntryStatus, ListEntry, NamedResponsible, Person, RoleType, entry_id_for
+from graph_service.model import (
+    EntryEvent,
+    EntryStatus,
+    ListEntry,
+    NamedResponsible,
+    Person,
+    RoleType,
+    entry_id_for,
+)
 from graph_service.rules import ListType, RulesError, load_rules
 from loaders.common import History, Matcher, Organisations, People
 from loaders.engine import BatchOut, Context, Loader, Unresolved
@@ -317,38 +325,49 @@ class ListLoader(Loader[ListRow]):
 
     def _keep_life_cycle(self, out: BatchOut) -> None:
         """An entry the service already holds keeps its status and dated history: its life since it
-        was listed (objections, repairs, removals) is recorded here, not in the source's file. One a
-        previous snapshot dropped and this one has again is relisted on this snapshot's day."""
+        was listed (objections, repairs, removals) is recorded here, not in the source's file. What the
+        newer file says of it becomes dated changes on the snapshot's day: relisted, when a previous
+        snapshot had dropped it; the status the source now publishes, when it differs from the one it
+        published before (全部履行 after 全部未履行)."""
         held = self.ctx.store.get_entries({e.entry_id for e in out.entries})
         kept: list[ListEntry] = []
         for entry in out.entries:
             old = held.get(entry.entry_id)
-            if old is None or not old.history:
+            if old is None:
                 kept.append(entry)
                 continue
             merged = entry.model_copy(
                 update={"status": old.status, "history": old.history, "removed_on": old.removed_on}
             )
-            if old.status != "removed_from_source":
+            changes = self._source_changes(merged, entry.status)
+            if not changes:
                 kept.append(merged)
                 continue
-            try:
-                changed, event = change(
-                    merged,
-                    "relisted",
-                    actor=f"loader: {self.ctx.source}",
-                    on=self.ctx.snapshot_date,
-                    recorded_at=datetime.now(UTC),
-                    reason=f"in {self.ctx.source} again as published on {self.ctx.snapshot_date.isoformat()}",
-                )
-            except DomainError:
-                kept.append(merged)  # dated before its removal: its own life decides
-                continue
-            self.ctx.store.apply_event(
-                changed.model_copy(update={"removed_on": None}), event, expected_status=old.status
-            )
-            out.relisted += 1
+            expected = old.status
+            for changed, event in changes:
+                self.ctx.store.apply_event(changed, event, expected_status=expected)
+                expected = changed.status
+            out.relisted += sum(1 for _, event in changes if event.event == "relisted")
         out.entries[:] = kept
+
+    def _source_changes(self, held: ListEntry, published: EntryStatus) -> list[tuple[ListEntry, EntryEvent]]:
+        """The dated changes the snapshot makes to an entry held already (none if it says nothing new, or
+        if the entry's own life has a change dated after the snapshot: that life decides)."""
+        day, now, source = self.ctx.snapshot_date, datetime.now(UTC), self.ctx.source
+        changes: list[tuple[ListEntry, EntryEvent]] = []
+        entry = held
+        try:
+            if entry.status == "removed_from_source":
+                reason = f"in {source} again as published on {day.isoformat()}"
+                entry, event = change(entry, "relisted", f"loader: {source}", day, now, reason=reason)
+                entry = entry.model_copy(update={"removed_on": None})
+                changes.append((entry, event))
+            if published != last_published(entry):
+                entry, event = publish(entry, published, source, day, now)
+                changes.append((entry, event))
+        except DomainError:
+            return []
+        return changes
 
     def _named(
         self,

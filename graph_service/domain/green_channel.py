@@ -24,11 +24,17 @@ BLOCKING = ("in_force", "suspended")
 
 
 def years_after(day: date, years: int) -> date:
-    """The same calendar day `years` later (29 February becomes 28 February in a common year)."""
+    """The same calendar day `years` later (29 February becomes 28 February in a common year); the first
+    or last representable day beyond the calendar's range."""
+    year = day.year + years
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from graph_service.model import EntryStatus, ListEntry
@@ -105,8 +105,15 @@ def until(entry: ListEntry, day: date) -> ListEntry:
     return entry.model_copy(update={"history": kept, "status": kept[-1].status if kept else "active"})
 
 
+def moment_utc(moment: datetime | None) -> datetime | None:
+    """A moment without a time zone is taken as UTC, as the model takes the stamps it compares with."""
+    return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def as_known(entry: ListEntry, moment: datetime | None) -> ListEntry | None:
-    """The entry as the service held it at `moment` (None: as held now); None if not yet recorded."""
+    """The entry as the service held it at `moment` (None: as held now); None if not yet recorded. A
+    moment without a time zone is taken as UTC, as the model takes the stamps."""
+    moment = moment_utc(moment)
     if moment is None:
         return entry
     if entry.recorded_at is not None and entry.recorded_at > moment:

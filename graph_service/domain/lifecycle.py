@@ -41,6 +41,57 @@ TRANSITIONS: dict[str, tuple[frozenset[str], EntryStatus | None]] = {
 # What a corrected objection may change in the entry; the rest of a decision stands.
 CORRECTABLE = frozenset({"conduct", "conduct_category", "conduct_date", "expires_on", "named_responsible"})
 NEEDS_REASON = frozenset({"objection_revoked", "revoked", "objection_filed", "removed_from_source"})
+# The status a list's publisher gives an entry (its 状态 or 履行情况 column). A source's status without a
+# date holds from the listing; a later one it publishes is a dated change like any other.
+PUBLISHED = "published_status"
+
+
+def with_start(entry: ListEntry) -> tuple[StatusChange, ...]:
+    """The entry's history, beginning with the status a source gave without a date, made explicit on the
+    listing day, so that changes added after it leave the days before them as they were."""
+    if entry.history or entry.status == "active":
+        return entry.history
+    start = StatusChange(
+        event=PUBLISHED, on=entry.listed_on, status=entry.status, recorded_at=entry.recorded_at
+    )
+    return (start,)
+
+
+def last_published(entry: ListEntry) -> EntryStatus:
+    """The status the entry's source last gave it: active unless it published another."""
+    if not entry.history:
+        return entry.status
+    return next((c.status for c in reversed(entry.history) if c.event == PUBLISHED), "active")
+
+
+def _after_last(entry: ListEntry, history: tuple[StatusChange, ...], event: str, on: date) -> None:
+    if history and on < history[-1].on:
+        raise TransitionError(
+            f"on: {on} comes before the entry's last change ({history[-1].event} on {history[-1].on}); "
+            f"a {event} takes effect on or after the change before it"
+        )
+
+
+def publish(
+    entry: ListEntry, status: EntryStatus, source: str, on: date, recorded_at: datetime
+) -> tuple[ListEntry, EntryEvent]:
+    """The source now publishes `status` for the entry (a loader saw it in a newer file): a dated change
+    from `on`, whatever the status was (the source speaks for its own list)."""
+    history = with_start(entry)
+    _after_last(entry, history, PUBLISHED, on)
+    change_ = StatusChange(event=PUBLISHED, on=on, status=status, recorded_at=recorded_at)
+    changed = entry.model_copy(update={"status": status, "history": (*history, change_)})
+    record = EntryEvent(
+        entry_id=entry.entry_id,
+        event="published_status",
+        on=on,
+        actor=f"loader: {source}"[:200],
+        reason=f"{source} publishes {status}",
+        status_before=entry.status,
+        status_after=status,
+        recorded_at=recorded_at,
+    )
+    return changed, record
 
 
 def change(
@@ -75,12 +126,8 @@ def change(
     if event in NEEDS_REASON and not reason.strip():
         raise DomainError("reason: say why")
     status = after or entry.status
-    history = entry.history
-    if after is not None and history and on < history[-1].on:
-        raise TransitionError(
-            f"on: {on} comes before the entry's last change ({history[-1].event} on {history[-1].on}); "
-            "a change takes effect on or after the one before it"
-        )
+    history = with_start(entry)
+    _after_last(entry, history, event, on)
     fields: dict[str, Any] = {}
     previous: str | None = None
     if event == "objection_corrected":

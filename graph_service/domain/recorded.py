@@ -11,7 +11,7 @@ do the same in the write itself, and the conformance suite holds both to one ans
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from graph_service.model import ListEntry, Role
 
@@ -47,6 +47,7 @@ def role_as_known(role: Role, moment: datetime | None) -> Role | None:
     later. (Only the latest end is kept: a role whose end moved twice is known with its latest end.)"""
     if moment is None:
         return role
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     if role.recorded_at is not None and role.recorded_at > moment:
         return None
     if role.valid_to is not None and role.end_recorded_at is not None and role.end_recorded_at > moment:

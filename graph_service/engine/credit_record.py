@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from graph_service.domain.history import moment_utc
 from graph_service.engine.decisions import Engine
 from graph_service.engine.results import CheckResult
 from graph_service.model import EntryEvent
@@ -30,6 +31,7 @@ def credit_record(
     known_at: datetime | None = None,
 ) -> CreditRecord:
     """The record on a day, as known at a moment (events recorded after it left out)."""
+    known_at = moment_utc(known_at)
     result = engine.check(kind, key, as_of, action="green_channel", known_at=known_at)
     ids = {r.entry.entry_id for r in (*result.reasons, *result.suspended, *result.not_counting)}
     ids |= {

@@ -15,7 +15,7 @@ from typing import Literal
 from graph_service.domain import DomainError
 from graph_service.domain.associated import near_entries
 from graph_service.domain.green_channel import green_channel
-from graph_service.domain.history import EntryState, as_known, in_force_on, state_on, status_on
+from graph_service.domain.history import EntryState, as_known, in_force_on, moment_utc, state_on, status_on
 from graph_service.engine.results import (
     Affected,
     AffectedResult,
@@ -260,6 +260,7 @@ class Engine:
         only as things stand now (it is information, not a restriction). With `known_at`, the answer the
         service would have given at that moment from what it had recorded by then."""
         wanted = self._wanted(action, measure)
+        known_at = moment_utc(known_at)
         rows = self.store.reaching_many(subjects, self.covers, as_of, known_at)
         by_subject: dict[tuple[str, str], list[tuple[ReachRow, Reason]]] = defaultdict(list)
         entries: dict[str, ListEntry] = {}
@@ -343,6 +344,7 @@ class Engine:
     def affected(
         self, entry_ids: Sequence[str], as_of: date, known_at: datetime | None = None
     ) -> AffectedResult:
+        known_at = moment_utc(known_at)
         rows = self.store.reach(self.covers, as_of, entry_ids, known_at)
         pairs = self._reasons(rows, as_of, None, known_at)
         grouped: dict[tuple[str, str], list[Reason]] = defaultdict(list)
@@ -366,6 +368,7 @@ class Engine:
     def affected_by_enterprise(
         self, uscc: str, as_of: date, known_at: datetime | None = None
     ) -> AffectedResult:
+        known_at = moment_utc(known_at)
         links = self.store.entries_of_subject("enterprise", uscc)
         known = self._entries({link.entry.entry_id for link in links if link.relation == "subject"}, known_at)
         ids = [i for i, e in sorted(known.items()) if e.kind == "black" and in_force_on(e, as_of)]
@@ -386,6 +389,7 @@ class Engine:
     ) -> MultiListed:
         """One subject's side of the multi-list: the domains of the black entries in force that reach it,
         directly or through a role, counted as `multi_list` counts them (it is multi-listed at 2)."""
+        known_at = moment_utc(known_at)
         rows = self.store.reaching(kind, key, self.covers, as_of, known_at)
         entries = self._defined(self._entries({r.entry_id for r in rows}, known_at))
         live = [
@@ -410,6 +414,7 @@ class Engine:
     ) -> MultiListResult:
         if min_domains < 1:
             raise EngineError("min_domains: must be at least 1")
+        known_at = moment_utc(known_at)
         rows = self.store.reach(self.covers, as_of, None, known_at)
         entries = self._defined(self._entries({r.entry_id for r in rows}, known_at))
         rows = [r for r in rows if r.entry_id in entries]

@@ -189,10 +189,23 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"Neo4j write failed: {exc}") from exc
 
     def apply_schema(self) -> None:
-        """Constraints and indexes from cypher/schema.cypher, each idempotent."""
+        """Constraints and indexes from cypher/schema.cypher, each idempotent; then the counting periods of
+        entries that lack them (written before they were stored, or by an offline import)."""
         with self._session() as session:
             for statement in self.q.by_file["schema"].values():
                 session.run(statement).consume()
+        while records := self._read(self.q.entries_without_periods, limit=self.batch_size):
+            rows: list[dict[str, Any]] = []
+            for r in records:
+                entry = self._entry(r["props"], r["named"])
+                count_from, count_to = counting_periods(entry)
+                rows.append({"entry_id": entry.entry_id, "count_from": count_from, "count_to": count_to})
+
+            def work(tx: ManagedTransaction, rows: list[dict[str, Any]] = rows) -> WriteResult:
+                tx.run(self.q.set_entry_periods, rows=rows).consume()
+                return WriteResult(updated=len(rows))
+
+            self._write_tx(work)
 
     def server_version(self) -> str:
         record = self._read(self.q.server_version)[0]
