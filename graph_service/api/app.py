@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from graph_service import __version__
 from graph_service.access.audit import AuditLog
+from graph_service.access.audit_anchor import Anchor, FileAnchor, StoreAnchor
 from graph_service.access.keys import KeyStore
 from graph_service.access.log_mask import mask_access_log
 from graph_service.api.errors import install_error_handlers, problem_responses
@@ -41,7 +42,10 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
             app.state.store = open_store(config)
         app.state.hash_key = config.person_hash_key()
         app.state.keys = KeyStore(config.keys_file())
-        app.state.audit = AuditLog(config.audit_file(), config.audit_secret())
+        # The chain's head is anchored in a checkpoint file and in the graph store itself, so that
+        # removing the newest records shows (access/audit_anchor.py).
+        anchors: list[Anchor] = [FileAnchor(config.audit_checkpoint_file()), StoreAnchor(app.state.store)]
+        app.state.audit = AuditLog(config.audit_file(), config.audit_secret(), anchors)
         mask_access_log()  # after the server has set its logging up
         try:
             yield

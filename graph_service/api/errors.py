@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph_service.access.audit import AuditUnavailableError
 from graph_service.engine import EngineError
 from graph_service.engine.lifecycle import NotFoundError, TransitionError
 from graph_service.identifiers import IdentifierError
@@ -164,6 +165,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MissingReferenceError)
     async def _missing(_: Request, exc: MissingReferenceError) -> JSONResponse:
         return problem(422, "Unknown reference", str(exc))
+
+    @app.exception_handler(AuditUnavailableError)
+    async def _audit(request: Request, exc: AuditUnavailableError) -> Response:
+        # Nothing audited may happen without its record: the call did nothing and may be retried.
+        headers = {"Retry-After": "5"}
+        response = _as_page(request, 503, headers) or problem(
+            503, "Audit trail unavailable", f"{exc}; nothing was done, retry later"
+        )
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> Response:

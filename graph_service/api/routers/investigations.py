@@ -174,7 +174,9 @@ def controllers_write_back(
     actual controllers reach them, and close (valid_to) those the shares no longer support. Declared
     controller edges are never changed."""
     codes = None if body.usccs is None else [_uscc(u, f"usccs[{i}]") for i, u in enumerate(body.usccs)]
-    result = _answer(lambda: write_back_controllers(store, body.as_of or date.today(), rule, codes))
+    asked = "every enterprise with owners" if codes is None else f"{len(codes)} enterprises"
+    with audit.writing("controllers_write_back", None, asked):
+        result = _answer(lambda: write_back_controllers(store, body.as_of or date.today(), rule, codes))
     audit(
         "controllers_write_back",
         None,
