@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Joint punishment rules (list types, measures, actions); the shipped defaults when unset.
     rules_path: Path | None = None
 
+    # The largest request body the API reads (413 beyond): a 10,000-subject batch check is about 600 kB.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
 

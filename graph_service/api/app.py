@@ -14,6 +14,7 @@ from graph_service.access.audit_anchor import Anchor, FileAnchor, StoreAnchor
 from graph_service.access.keys import KeyStore
 from graph_service.access.log_mask import mask_access_log
 from graph_service.api.errors import install_error_handlers, problem_responses
+from graph_service.api.hardening import Hardening
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
 from graph_service.rules import load_rules
@@ -60,10 +61,11 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         version=__version__,
         summary="Enterprises, the people responsible for them, and joint punishment for serious dishonesty.",
         lifespan=lifespan,
-        responses=problem_responses(401, 403, 404, 409, 422, 503),
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
     )
     if store is not None:
         app.state.store = store
+    app.add_middleware(Hardening, max_body_bytes=(settings or get_settings()).max_body_bytes)
     install_error_handlers(app)
     app.include_router(enterprises.router)
     app.include_router(checks.router)

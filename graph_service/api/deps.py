@@ -47,6 +47,12 @@ async def get_principal(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Principal:
     # `reason` is a fixed word beside the English detail, so that a page can say why in its own language.
+    if x_api_key and bearer is not None:
+        # Which one would be used is a guess the caller cannot see: refuse rather than pick.
+        raise ApiError(
+            "give one credential: both X-API-Key and Authorization: Bearer were sent",
+            reason="two_credentials",
+        )
     key = x_api_key or (bearer.credentials if bearer is not None else None)
     if not key:
         raise Unauthenticated(
