@@ -32,8 +32,8 @@ def private_file(path: Path) -> None:
 
 
 def open_private(path: Path, encoding: str = "utf-8", newline: str | None = None) -> TextIO:
-    """A new text file for writing, created owner-only (truncated if it exists)."""
-    private_folder(path.parent)
+    """A new text file for writing, created owner-only (truncated if it exists), in a folder that must
+    exist already (a file asked for in a missing folder is the caller's mistake, said as such)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     os.chmod(path, PRIVATE_FILE)
     return os.fdopen(fd, "w", encoding=encoding, newline=newline)
