@@ -22,6 +22,7 @@ def test_store_keys_and_exports_are_the_owners_only(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
         data = tmp_path / "data"
+        (tmp_path / "out").mkdir()
         with EmbeddedStore(data / "graph.sqlite3") as store:
             store.upsert_persons([f.person(1, "张建国")])
             export_to_path(store, tmp_path / "out" / "with-ids.jsonl", with_id_numbers=True)
@@ -29,6 +30,7 @@ def test_store_keys_and_exports_are_the_owners_only(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     for path in (data, data / "graph.sqlite3", data / "keys.sqlite3", tmp_path / "out" / "with-ids.jsonl"):
+        # (the export's folder is the caller's and keeps its mode; the file itself is closed)
         assert closed(path), f"{path} is open to others: {oct(path.stat().st_mode)}"
     for companion in data.glob("graph.sqlite3-*"):
         assert closed(companion), companion
