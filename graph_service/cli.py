@@ -20,6 +20,7 @@ from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.investigations.cli import controllers_command
 from graph_service.model import ROLE_NAMES_ZH
 from graph_service.persons import displayed_id
+from graph_service.private_files import readable_by_others
 from graph_service.rules import DEFAULT_RULES, RulesError, load_rules
 from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.snapshots.cli import export_command, import_command
@@ -182,6 +183,22 @@ def serve(
     from graph_service.api.app import create_app
 
     settings = _settings()
+    if settings.audit_key_beside_log() and not settings.demo:
+        folder = settings.audit_file().resolve().parent
+        raise CliError(
+            f"the audit key would be kept beside the audit trail, in {folder}: whoever can write the trail "
+            "could then re-chain it. Set CREDIT_GRAPH_AUDIT_KEY_PATH to a file in a folder only the service "
+            "reads (or CREDIT_GRAPH_AUDIT_KEY), or CREDIT_GRAPH_DEMO=1 for a demonstration",
+            code=2,
+        )
+    for held in (settings.store_path(), settings.keys_file(), settings.audit_file()):
+        if readable_by_others(held):
+            err.print(
+                f"credit-graph: warning: {held} is readable by other users of this machine; "
+                f"it holds personal data: chmod 600 {held}",
+                markup=False,
+                highlight=False,
+            )
     try:
         load_rules(settings.rules_path)
     except RulesError as exc:

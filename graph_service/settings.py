@@ -47,9 +47,19 @@ class Settings(BaseSettings):
     keys_path: Path | None = None
     audit_path: Path | None = None
     audit_key: SecretStr | None = None
+    # A file holding the audit key (made on first use): in production outside the audit trail's folder,
+    # so that whoever can write the trail cannot re-chain it.
+    audit_key_path: Path | None = None
+    # The signed head of the audit chain, rewritten after every record (access/audit_anchor.py).
+    audit_checkpoint_path: Path | None = None
+    # A demonstration: `serve` accepts the audit key kept beside the trail.
+    demo: bool = False
 
     # Joint punishment rules (list types, measures, actions); the shipped defaults when unset.
     rules_path: Path | None = None
+
+    # The largest request body the API reads (413 beyond): a 10,000-subject batch check is about 600 kB.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
@@ -63,7 +73,21 @@ class Settings(BaseSettings):
 
     def audit_secret(self) -> str:
         """The key of the audit chain's keyed hashes; kept apart from the log it protects."""
-        return self._secret(self.audit_key, "audit.key")
+        return self._secret(self.audit_key, "audit.key", self.audit_key_path)
+
+    def audit_key_file(self) -> Path | None:
+        """The file the audit key is kept in, or None when it is given by value."""
+        if self.audit_key is not None and self.audit_key.get_secret_value():
+            return None
+        return self.audit_key_path or self.data_dir / "audit.key"
+
+    def audit_key_beside_log(self) -> bool:
+        """Whether the audit key is kept in the audit trail's own folder."""
+        key = self.audit_key_file()
+        return key is not None and key.resolve().parent == self.audit_file().resolve().parent
+
+    def audit_checkpoint_file(self) -> Path:
+        return self.audit_checkpoint_path or self.audit_file().with_name("audit.head")
 
     def keys_file(self) -> Path:
         return self.keys_path or self.data_dir / "keys.sqlite3"
@@ -71,15 +95,15 @@ class Settings(BaseSettings):
     def audit_file(self) -> Path:
         return self.audit_path or self.data_dir / "audit.sqlite3"
 
-    def _secret(self, given: SecretStr | None, file_name: str) -> str:
-        """The configured secret, else one made once and kept beside the data, so that it stays the
-        same across restarts of one installation."""
+    def _secret(self, given: SecretStr | None, file_name: str, path: Path | None = None) -> str:
+        """The configured secret, else one made once and kept in its file (beside the data unless
+        `path` says where), so that it stays the same across restarts of one installation."""
         if given is not None and given.get_secret_value():
             return given.get_secret_value()
-        key_file = self.data_dir / file_name
+        key_file = path or self.data_dir / file_name
         if key_file.exists():
             return key_file.read_text(encoding="ascii").strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         key = secrets.token_hex(32)
         # Written whole to a temporary file, synced, then linked into place: a crash never leaves an empty
         # key file. Owner-only permissions: whoever holds a key can test guesses or rewrite the chain.

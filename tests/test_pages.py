@@ -182,6 +182,19 @@ def test_the_access_log_masks_id_numbers() -> None:
         MaskIdNumbers().filter(record)
         line = record.getMessage()
         assert "1101**********002X" in line and "19491231" not in line, line
+    # Next to a name, after a prefix, several in one value, percent-encoded around them, in the path.
+    for path in ("/v1/search?q=%E5%BC%A0%E4%B8%89410923195102167673&kind=person",
+                 "/v1/search?q=id%3A410923195102167673",
+                 "/v1/search?q=410922198001010121%2C410923195102167673",
+                 "/v1/persons/410923195102167673/credit-record"):  # fmt: skip
+        record = logging.LogRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None
+        )
+        record.args = ("127.0.0.1:5000", "GET", path, "1.1", 200)
+        MaskIdNumbers().filter(record)
+        line = record.getMessage()
+        assert "195102167673" not in line and "198001010121" not in line, line
+        assert "4109**********7673" in line, line
     record = logging.LogRecord(
         "uvicorn.access", logging.INFO, __file__, 1, "%s", ("/v1/search?q=清丰",), None
     )

@@ -1,5 +1,7 @@
 """The audit trail: an append-only log in which each record carries a keyed hash of itself and of the
-record before, so that an altered, removed or inserted record shows when the chain is verified.
+record before, so that an altered, removed or inserted record shows when the chain is verified; and the
+chain's head is kept outside the log (access/audit_anchor.py), so that removing its newest records, all of
+them or the table shows too.
 
 The chain is keyed (HMAC-SHA256 with the audit key, kept apart from the log): whoever can write the log
 file but does not hold the key cannot recompute the chain after changing it. Each append is one SQLite
@@ -15,13 +17,17 @@ import hmac
 import json
 import sqlite3
 import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from graph_service.access.audit_anchor import Anchor, Head
 from graph_service.access.keys import Principal
+from graph_service.private_files import private_file
+from graph_service.store.base import StoreError
 
 GENESIS = "0" * 64
 SCHEMA = """
@@ -63,21 +69,51 @@ class AuditProblem(BaseModel):
     problem: str
 
 
+class AuditUnavailableError(Exception):
+    """The audit trail cannot be written now (locked, full, unreadable): nothing audited may happen."""
+
+
+# How long an append waits for a lock another process holds before it gives up (the caller gets a 503).
+BUSY_SECONDS = 2.0
+
+
 def _digest(key: bytes, row: dict[str, Any]) -> str:
     canonical = json.dumps([row[f] for f in FIELDS], ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 class AuditLog:
-    def __init__(self, path: Path, key: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, key: str, anchors: Sequence[Anchor] = ()) -> None:
         self.path = path
         self._key = key.encode()
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.anchors = list(anchors)
+        private_file(path)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        private_file(path)  # its -wal and -shm files too, now that they exist
+        self._head = self._anchored_head()
+
+    def _anchored_head(self) -> Head | None:
+        """The newest head anyone holds: the log's own last record, or an anchor's if the log is behind
+        it (its newest records were removed: new records continue from the anchor, so the gap stays)."""
+        last = self._db.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        head = Head(int(last[0]), str(last[1]), str(last[2])) if last else None
+        for anchor in self.anchors:
+            try:
+                text = anchor.read()
+                held = Head.parse(text, self._key) if text else None
+            except (ValueError, OSError, StoreError):
+                continue
+            if held is not None and (head is None or held.seq > head.seq):
+                head = held
+        return head
+
+    def head(self) -> Head | None:
+        with self._lock:
+            return self._head
 
     def append(
         self,
@@ -88,9 +124,14 @@ class AuditLog:
         purpose: str | None = None,
     ) -> AuditRecord:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise AuditUnavailableError(f"the audit trail cannot be written: {exc}") from None
             try:
                 last = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                if self._head is not None and (last is None or last[0] < self._head.seq):
+                    last = (self._head.seq, self._head.hash)  # the log lost records: keep the gap visible
                 row: dict[str, Any] = {
                     "seq": (last[0] + 1) if last else 1,
                     "at": datetime.now(UTC).isoformat(),
@@ -109,9 +150,18 @@ class AuditLog:
                     tuple(row.values()),
                 )
                 self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise AuditUnavailableError(f"the audit trail cannot be written: {exc}") from None
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            self._head = Head(row["seq"], row["hash"], row["at"])
+            for anchor in self.anchors:
+                try:
+                    anchor.write(self._head, self._key)
+                except OSError:
+                    continue  # the record stands; verify compares with whichever anchor is newest
         return AuditRecord(**row)
 
     def records(
@@ -127,11 +177,15 @@ class AuditLog:
         names = (*FIELDS, "hash")
         return [AuditRecord(**dict(zip(names, r, strict=True))) for r in rows]
 
-    def verify(self) -> tuple[int, list[AuditProblem]]:
+    def verify(self, checkpoints: Sequence[tuple[str, str]] = ()) -> tuple[int, list[AuditProblem]]:
         """(records checked, problems): a record whose hash does not match its content was altered; a
-        gap in the numbering or a broken link to the previous hash means records were removed or put in."""
+        gap in the numbering or a broken link to the previous hash means records were removed or put in;
+        a head anchored elsewhere (the anchors, and `checkpoints`: (name, signed head) pairs handed over)
+        beyond the last record, or differing from the record it names, means the newest were removed or
+        rewritten."""
         problems: list[AuditProblem] = []
         expected_prev, expected_seq, count = GENESIS, 1, 0
+        hashes: dict[int, str] = {}
         with self._lock:
             cursor = self._db.execute(
                 "SELECT seq, at, key_id, role, department, purpose, action, subject, summary, prev, hash"
@@ -151,7 +205,52 @@ class AuditLog:
                         AuditProblem(seq=seq, problem="altered: its content does not match its hash")
                     )
                 expected_prev, expected_seq = str(row["hash"]), seq + 1
+                hashes[seq] = str(row["hash"])
+        last = expected_seq - 1
+        held = [(a.name, a.read) for a in self.anchors]
+        for name, text in [*((n, _read(r)) for n, r in held), *checkpoints]:
+            if not text:
+                continue
+            try:
+                head = Head.parse(text, self._key)
+            except ValueError as exc:
+                problems.append(AuditProblem(seq=0, problem=f"the head in the {name} cannot be used: {exc}"))
+                continue
+            if head.seq > last:
+                gone = f"{last + 1}" if head.seq == last + 1 else f"{last + 1} to {head.seq}"
+                problems.append(
+                    AuditProblem(
+                        seq=last + 1,
+                        problem=f"record(s) {gone} removed: the {name} holds record {head.seq} as the head",
+                    )
+                )
+            elif hashes.get(head.seq) != head.hash:
+                problems.append(
+                    AuditProblem(seq=head.seq, problem=f"differs from the head kept in the {name}")
+                )
+        problems.sort(key=lambda p: p.seq)
         return count, problems
 
-    def close(self) -> None:
+    def checkpoint(self) -> dict[str, object] | None:
+        """The signed head, to hand to another department (None for an empty trail)."""
+        head = self.head()
+        return head.signed(self._key) if head is not None else None
+
+    def db_only_close(self) -> None:
+        """Close without writing the anchors: for a reader (verify, checkpoint), which must not move them."""
         self._db.close()
+
+    def close(self) -> None:
+        for anchor in self.anchors:
+            try:
+                anchor.close(self._head, self._key)
+            except (OSError, StoreError):
+                continue
+        self._db.close()
+
+
+def _read(read: Callable[[], str | None]) -> str | None:
+    try:
+        return read()
+    except (OSError, StoreError):
+        return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graph_service.access.audit import AuditLog
+from graph_service.access.audit_anchor import STORE_META, FileAnchor
 from graph_service.access.keys import ROLES, KeysError, KeyStore
 from graph_service.settings import Settings, SettingsError, load_settings
 
@@ -103,19 +106,75 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `keys
 
 
 @audit_app.command("verify")
-def verify() -> None:
-    """Check the whole chain; names every altered, removed or inserted record (exit 1 if any)."""
+def verify(
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A checkpoint handed over earlier (`audit checkpoint`): the log must still hold it"
+        ),
+    ] = None,
+) -> None:
+    """Check the whole chain and its head kept outside the log (the checkpoint file, the graph store, and
+    any checkpoint given); names every altered, removed or inserted record (exit 1 if any)."""
     settings = _settings()
-    if not settings.audit_file().exists():
+    handed: list[tuple[str, str]] = []
+    for path in checkpoint or []:
+        try:
+            handed.append((f"checkpoint {path}", path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(
+                f"--checkpoint: cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
+    in_store, note = _store_head(settings)
+    if in_store is not None:
+        handed.append(("graph store", in_store))
+    anchored = [FileAnchor(settings.audit_checkpoint_file())]
+    if not settings.audit_file().exists() and not (handed or settings.audit_checkpoint_file().exists()):
         raise _fail(f"no audit trail at {settings.audit_file()}", code=1)
-    log = AuditLog(settings.audit_file(), settings.audit_secret())
-    count, problems = log.verify()
-    log.close()
+    log = AuditLog(settings.audit_file(), settings.audit_secret(), anchored)
+    try:
+        count, problems = log.verify(handed)
+    finally:
+        log.db_only_close()
     for problem in problems:
         out.print(f"record {problem.seq}: {problem.problem}", markup=False)
+    if note:
+        err.print(f"credit-graph: {note}", markup=False, highlight=False)
     if problems:
         raise _fail(f"audit trail damaged: {len(problems)} problem(s) in {count} records", code=1)
     out.print(f"audit trail intact: {count} records")
+
+
+def _store_head(settings: Settings) -> tuple[str | None, str | None]:
+    """The head the graph store keeps, and a note when the store could not be asked."""
+    from graph_service.store import open_store
+    from graph_service.store.base import StoreError
+
+    try:
+        store = open_store(settings)
+    except (StoreError, OSError) as exc:
+        return None, f"the graph store's copy of the head was not compared ({exc})"
+    try:
+        return store.get_meta(STORE_META), None
+    finally:
+        store.close()
+
+
+@audit_app.command("checkpoint")
+def checkpoint_command() -> None:
+    """Print the chain's signed head (sequence number, hash, time, signature) as JSON, to keep elsewhere
+    or hand to another department; `audit verify --checkpoint FILE` later proves the log still holds it."""
+    settings = _settings()
+    if not settings.audit_file().exists():
+        raise _fail(f"no audit trail at {settings.audit_file()}", code=1)
+    log = AuditLog(
+        settings.audit_file(), settings.audit_secret(), [FileAnchor(settings.audit_checkpoint_file())]
+    )
+    head = log.checkpoint()
+    log.db_only_close()
+    if head is None:
+        raise _fail("the audit trail is empty: no head to hand over", code=1)
+    out.print(json.dumps(head), markup=False, highlight=False)
 
 
 @audit_app.command("list")

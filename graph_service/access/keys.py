@@ -18,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from graph_service.private_files import private_file
+
 Role = Literal["public", "agency", "investigator", "admin"]
 ROLES: tuple[Role, ...] = ("public", "agency", "investigator", "admin")
 
@@ -81,6 +83,7 @@ class KeyStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        private_file(path)  # hashed keys, but whose they are and what they may do: the owner's only
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl, urlencode
+import unicodedata
+from urllib.parse import parse_qsl, unquote
 
 from graph_service.identifiers import is_valid_id_number, mask_id_number, normalize_code
 
@@ -13,30 +14,37 @@ from graph_service.identifiers import is_valid_id_number, mask_id_number, normal
 ID_SHAPE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 
 
-def _as_id_number(value: str) -> str | None:
-    """The ID number a query value means, read as the search reads it (blanks, full-width digits and
-    percent-encoding undone), or None."""
-    code = normalize_code(value)
-    return code if is_valid_id_number(code) else None
+def _masked_value(value: str) -> str:
+    """A decoded query value with its ID numbers masked: the whole value when the search would read it as
+    one number (blanks and full-width digits undone), else every number standing in it (张三4109…,
+    id:4109…, a comma-separated list)."""
+    whole = normalize_code(value)
+    if is_valid_id_number(whole):
+        return mask_id_number(whole)
+    return _mask_shapes(unicodedata.normalize("NFKC", value))
+
+
+def _mask_shapes(text: str) -> str:
+    def masked(match: re.Match[str]) -> str:
+        found = match.group(0).upper()
+        return mask_id_number(found) if is_valid_id_number(found) else match.group(0)
+
+    return ID_SHAPE.sub(masked, text)
 
 
 def mask_ids(text: str) -> str:
-    def masked(match: re.Match[str]) -> str:
-        found = match.group(0)
-        return mask_id_number(found) if is_valid_id_number(found) else found
-
+    """The text with every ID number in it masked, read as the service reads a request (percent-encoding
+    and `+` undone), in the path and in each query value; a query holding one is logged decoded."""
     path, sep, rest = text.partition("?")
-    if sep:
-        query, space, tail = rest.partition(" ")  # a request line ends in " HTTP/1.1"
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_as_id_number(v) for _, v in pairs):
-            numbers = [(k, _as_id_number(v)) for k, v in pairs]
-            query = urlencode(
-                [(k, mask_id_number(n) if n else v) for (k, n), (_, v) in zip(numbers, pairs, strict=True)],
-                safe="*",
-            )
-        rest = query + space + tail
-    return ID_SHAPE.sub(masked, path) + sep + ID_SHAPE.sub(masked, rest)
+    path = _mask_shapes(unicodedata.normalize("NFKC", unquote(path)))
+    if not sep:
+        return path
+    query, space, tail = rest.partition(" ")  # a request line ends in " HTTP/1.1"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    masked = [(k, _masked_value(v)) for k, v in pairs]
+    if masked != pairs:
+        query = "&".join(f"{k}={v}" for k, v in masked)
+    return path + sep + query + space + tail
 
 
 class MaskIdNumbers(logging.Filter):

@@ -10,9 +10,11 @@ from pydantic import BaseModel
 
 from graph_service import __version__
 from graph_service.access.audit import AuditLog
+from graph_service.access.audit_anchor import Anchor, FileAnchor, StoreAnchor
 from graph_service.access.keys import KeyStore
 from graph_service.access.log_mask import mask_access_log
 from graph_service.api.errors import install_error_handlers, problem_responses
+from graph_service.api.hardening import Hardening
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
 from graph_service.rules import load_rules
@@ -41,7 +43,10 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
             app.state.store = open_store(config)
         app.state.hash_key = config.person_hash_key()
         app.state.keys = KeyStore(config.keys_file())
-        app.state.audit = AuditLog(config.audit_file(), config.audit_secret())
+        # The chain's head is anchored in a checkpoint file and in the graph store itself, so that
+        # removing the newest records shows (access/audit_anchor.py).
+        anchors: list[Anchor] = [FileAnchor(config.audit_checkpoint_file()), StoreAnchor(app.state.store)]
+        app.state.audit = AuditLog(config.audit_file(), config.audit_secret(), anchors)
         mask_access_log()  # after the server has set its logging up
         try:
             yield
@@ -56,10 +61,11 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         version=__version__,
         summary="Enterprises, the people responsible for them, and joint punishment for serious dishonesty.",
         lifespan=lifespan,
-        responses=problem_responses(401, 403, 404, 409, 422, 503),
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
     )
     if store is not None:
         app.state.store = store
+    app.add_middleware(Hardening, max_body_bytes=(settings or get_settings()).max_body_bytes)
     install_error_handlers(app)
     app.include_router(enterprises.router)
     app.include_router(checks.router)

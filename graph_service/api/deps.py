@@ -9,14 +9,15 @@ class, ID numbers), and `get_engine` an engine over that view, so the filter sit
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Annotated, cast
 from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from graph_service.access.audit import AuditLog
+from graph_service.access.audit import AuditLog, AuditUnavailableError
 from graph_service.access.keys import KeyStore, Principal, Refusal
 from graph_service.access.policy import may, sees_id_numbers, visible_classes
 from graph_service.access.visible import VisibleStore
@@ -46,6 +47,12 @@ async def get_principal(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> Principal:
     # `reason` is a fixed word beside the English detail, so that a page can say why in its own language.
+    if x_api_key and bearer is not None:
+        # Which one would be used is a guess the caller cannot see: refuse rather than pick.
+        raise ApiError(
+            "give one credential: both X-API-Key and Authorization: Bearer were sent",
+            reason="two_credentials",
+        )
     key = x_api_key or (bearer.credentials if bearer is not None else None)
     if not key:
         raise Unauthenticated(
@@ -119,6 +126,22 @@ class Auditor:
 
     def __call__(self, action: str, subject: str | None, summary: str) -> None:
         self.log.append(self.principal, action, subject, summary, self.purpose)
+
+    @contextmanager
+    def writing(self, action: str, subject: str | None, summary: str) -> Iterator[None]:
+        """An audited write: its record is appended first (if the trail cannot be written, nothing is:
+        AuditUnavailableError, a 503), then the write, then its outcome (done, or why it was refused or
+        failed). So a write never exists without its record, even if the service dies in between."""
+        self(action, subject, f"requested: {summary}")
+        try:
+            yield
+        except Exception as exc:
+            # The request record stands whatever happens here; the caller gets the error that stopped it.
+            with suppress(AuditUnavailableError):
+                self(action, subject, f"not done: {type(exc).__name__}: {str(exc)[:500]}")
+            raise
+        with suppress(AuditUnavailableError):  # done, and its request recorded; the outcome is in the store
+            self(action, subject, "done")
 
 
 async def get_auditor(

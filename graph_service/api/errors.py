@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from graph_service.access.audit import AuditUnavailableError
 from graph_service.engine import EngineError
 from graph_service.engine.lifecycle import NotFoundError, TransitionError
 from graph_service.identifiers import IdentifierError
@@ -40,12 +41,14 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for error statuses, answered as application/problem+json."""
     schema = {"$ref": "#/components/schemas/Problem"}
     described = {
+        400: "The body is not valid JSON, or the request is malformed (two credentials)",
         401: "No API key, or an unknown, revoked or expired one (`reason` says which)",
         403: "The key's role may not do this",
         404: "Not found",
         409: "Not possible in the current state",
         422: "Invalid input: the field and the reason are named",
-        503: "The store is unavailable",
+        413: "The request body is larger than the service reads",
+        503: "The store or the audit trail is unavailable; retry later",
     }
     return {
         s: {"model": Problem, "description": described[s], "content": {PROBLEM: {"schema": schema}}}
@@ -105,6 +108,8 @@ def _error(e: Any) -> dict[str, str]:
     """One validation error as {field, reason}. A model rule's message names its own field
     ("expires_on: an entry cannot expire before it is listed"), which is nearer than the model's place."""
     where = _field_name(tuple(e["loc"]))
+    if where == "uscc" and e.get("type") in ("string_too_short", "string_too_long"):
+        return {"field": "uscc", "check": "length", "reason": "a USCC has 18 characters (GB 32100)"}
     message = str(e["msg"]).removeprefix("Value error, ")
     field, _, reason = message.partition(": ")
     if reason and " " not in field and e.get("type") == "value_error":
@@ -129,6 +134,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            return problem(400, "Body is not valid JSON", detail, errors=errors)
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(ValidationError)
@@ -164,6 +171,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MissingReferenceError)
     async def _missing(_: Request, exc: MissingReferenceError) -> JSONResponse:
         return problem(422, "Unknown reference", str(exc))
+
+    @app.exception_handler(AuditUnavailableError)
+    async def _audit(request: Request, exc: AuditUnavailableError) -> Response:
+        # Nothing audited may happen without its record: the call did nothing and may be retried.
+        headers = {"Retry-After": "5"}
+        response = _as_page(request, 503, headers) or problem(
+            503, "Audit trail unavailable", f"{exc}; nothing was done, retry later"
+        )
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> Response:

@@ -23,6 +23,7 @@ from graph_service.model import (
     Person,
     Role,
 )
+from graph_service.private_files import open_private
 from graph_service.snapshots.format import (
     DATA_RECORDS,
     End,
@@ -255,7 +256,8 @@ def export_to_path(
     interrupted export never leaves a partial file that looks like a backup."""
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as out:
+        # Owner-only whatever the umask: a snapshot holds who is listed, and may hold ID numbers.
+        with open_private(tmp, newline="\n") as out:
             summary = export_snapshot(
                 store,
                 out,

@@ -33,6 +33,7 @@ from graph_service.model import (
     Role,
     RoleType,
 )
+from graph_service.private_files import private_file, private_folder
 from graph_service.store.base import (
     ConflictError,
     Cover,
@@ -94,7 +95,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         self._lock = threading.RLock()
         # One process at a time: the in-memory graph is this process's copy, so a second writer (or a
         # server that would not see its writes) is refused rather than silently diverging.
@@ -107,6 +108,8 @@ class EmbeddedStore(GraphStore):
                 f"{self.path} is in use by another process (a running `credit-graph serve`?); "
                 "stop it or go through its API"
             ) from None
+        # Every person's raw ID number is in this file: the owner's only, whatever the umask.
+        private_file(self.path)
         # isolation_level=None: transactions are opened and committed explicitly, one per batch.
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")

@@ -25,7 +25,8 @@ UsccPath = Annotated[
     str,
     Path(
         description="统一社会信用代码, 18 characters (GB 32100)",
-        max_length=64,
+        min_length=18,
+        max_length=18,
         examples=["91110000600037341L"],
     ),
 ]

@@ -139,8 +139,10 @@ def initiate_entry(
 ) -> EntryOut:
     """Initiate a listing and push it to the implementing departments (发起, 推送). An entry of a list type
     the rules do not define is refused (422), naming the list type and the rules file."""
-    initiate(store, body.entry, body.actor, body.on or date.today(), tuple(body.pushed_to), rules)
-    audit("initiate", body.entry.entry_id, f"{body.entry.list_type} on {body.entry.subject_key}")
+    with audit.writing(
+        "initiate", body.entry.entry_id, f"{body.entry.list_type} on {body.entry.subject_key}"
+    ):
+        initiate(store, body.entry, body.actor, body.on or date.today(), tuple(body.pushed_to), rules)
     return _entry_out(store, body.entry.entry_id)
 
 
@@ -162,18 +164,18 @@ def add_event(
 ) -> EntryOut:
     """Objection, its resolution, repair, revocation, removal by the source, archiving; a transition the
     entry's status does not allow answers 409."""
-    transition(
-        store,
-        entry_id,
-        body.event,
-        body.actor,
-        body.on or date.today(),
-        reason=body.reason,
-        method=body.method,
-        departments=tuple(body.departments),
-        corrections=body.corrections,
-    )
-    audit(body.event, entry_id, body.reason or "-")
+    with audit.writing(body.event, entry_id, body.reason or "-"):
+        transition(
+            store,
+            entry_id,
+            body.event,
+            body.actor,
+            body.on or date.today(),
+            reason=body.reason,
+            method=body.method,
+            departments=tuple(body.departments),
+            corrections=body.corrections,
+        )
     return _entry_out(store, entry_id)
 
 
@@ -217,8 +219,8 @@ def feedback(
     )
     if principal.role == "agency" and principal.department != body.department:
         raise Forbidden(f"an agency key reports for its own department ({principal.department}) only")
-    record_feedback(store, rules, record)
-    audit("feedback", entry_id, f"{body.department} {body.measure} {body.outcome}")
+    with audit.writing("feedback", entry_id, f"{body.department} {body.measure} {body.outcome}"):
+        record_feedback(store, rules, record)
     return {"status": "recorded"}
 
 

@@ -142,7 +142,9 @@ def find_subjects(
 
 @router.get("/v1/enterprises/{uscc}/credit-record", response_model=CreditRecord, responses=ERRORS)
 def enterprise_credit_record(
-    uscc: Annotated[str, Path(max_length=64, description="统一社会信用代码")],
+    uscc: Annotated[
+        str, Path(min_length=18, max_length=18, description="统一社会信用代码, 18 characters (GB 32100)")
+    ],
     as_of: Annotated[date | None, Query(description="Day; today if absent")] = None,
     as_known_at: KnownAt = None,
     store: GraphStore = Depends(get_store),

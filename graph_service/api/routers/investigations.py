@@ -13,6 +13,7 @@ from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, get_auditor, get_rules, get_store, require
@@ -91,7 +92,9 @@ def _uscc(raw: str, field: str = "uscc") -> str:
 
 @router.get("/equity/{uscc}", response_model=Penetration, responses=ERRORS)
 def equity(
-    uscc: Annotated[str, Path(max_length=64, description="统一社会信用代码")],
+    uscc: Annotated[
+        str, Path(min_length=18, max_length=18, description="统一社会信用代码, 18 characters (GB 32100)")
+    ],
     max_depth: Depth = MAX_OWNERSHIP_DEPTH,
     min_share: Annotated[float, Query(ge=0, le=1, description="Only owners with at least this share")] = 0.0,
     as_of: AsOf = None,
@@ -125,9 +128,17 @@ def holdings_of(
     return result
 
 
+@router.get("/controllers/write-back", include_in_schema=False)
+def controllers_write_back_is_a_post() -> None:
+    """Not an enterprise code: the write-back is POSTed (405 here, not a lookup of 'write-back')."""
+    raise StarletteHTTPException(405, "Method Not Allowed", headers={"Allow": "POST"})
+
+
 @router.get("/controllers/{uscc}", response_model=ControllerResult, responses=ERRORS)
 def controllers(
-    uscc: Annotated[str, Path(max_length=64, description="统一社会信用代码")],
+    uscc: Annotated[
+        str, Path(min_length=18, max_length=18, description="统一社会信用代码, 18 characters (GB 32100)")
+    ],
     threshold: Annotated[float | None, Query(gt=0, le=1, description="Settings' value if absent")] = None,
     min_share: Annotated[float | None, Query(ge=0, le=1, description="Settings' value if absent")] = None,
     max_depth: Depth = MAX_OWNERSHIP_DEPTH,
@@ -174,7 +185,9 @@ def controllers_write_back(
     actual controllers reach them, and close (valid_to) those the shares no longer support. Declared
     controller edges are never changed."""
     codes = None if body.usccs is None else [_uscc(u, f"usccs[{i}]") for i, u in enumerate(body.usccs)]
-    result = _answer(lambda: write_back_controllers(store, body.as_of or date.today(), rule, codes))
+    asked = "every enterprise with owners" if codes is None else f"{len(codes)} enterprises"
+    with audit.writing("controllers_write_back", None, asked):
+        result = _answer(lambda: write_back_controllers(store, body.as_of or date.today(), rule, codes))
     audit(
         "controllers_write_back",
         None,
