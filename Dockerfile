@@ -19,7 +19,8 @@ COPY graph_service ./graph_service
 COPY loaders ./loaders
 COPY cypher ./cypher
 COPY --from=web /web/node_modules/cytoscape/dist/cytoscape.min.js ./graph_service/web/static/vendor/
-RUN pip install . && useradd --system --home-dir /data credit && mkdir -p /data && chown credit /data
+RUN pip install . && useradd --system --home-dir /data credit && mkdir -p /data /keys \
+  && chown credit /data /keys && chmod 700 /data /keys
 
 USER credit
 EXPOSE 8000

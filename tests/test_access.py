@@ -31,6 +31,7 @@ SECRET = "access-test-key"
 FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 ROLES = ("public", "agency", "investigator", "admin")
 EVERYONE, OFFICIALS = set(ROLES), {"agency", "investigator", "admin"}
+INVESTIGATORS = {"investigator", "admin"}
 
 
 class World:
@@ -77,7 +78,7 @@ def endpoints(w: World) -> list[tuple[str, str, dict[str, object] | None, set[st
         ("GET", f"/v1/enterprises/{uscc}/credit-record", None, EVERYONE),
         ("GET", "/v1/search?q=清丰&kind=enterprise", None, EVERYONE),
         ("GET", "/v1/search?q=张建国&kind=person", None, OFFICIALS),
-        ("GET", f"/v1/persons/{person}/credit-record", None, OFFICIALS),
+        ("GET", f"/v1/persons/{person}/credit-record", None, INVESTIGATORS),
         ("GET", f"/v1/entries/{entry_id}", None, EVERYONE),
         ("POST", "/v1/checks", check, OFFICIALS),
         ("POST", "/v1/checks/batch", {"subjects": [{"uscc": uscc}]}, OFFICIALS),

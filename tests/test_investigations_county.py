@@ -152,7 +152,9 @@ def test_bidders_over_http(county: County, api: tuple[TestClient, dict[str, str]
     denied = client.post("/v1/investigations/bidders", json=body, headers={"X-API-Key": made["public"]})
     assert denied.status_code == 403
     records = client.app.state.audit.records(limit=1000)  # type: ignore[attr-defined]
-    assert [(r.action, r.role) for r in records if r.action == "bidders"] == [("bidders", "investigator")]
+    # The investigator's answer, and the public key's refused call with why.
+    bidders = [(r.role, r.summary.startswith("refused 403")) for r in records if r.action == "bidders"]
+    assert sorted(bidders) == [("investigator", False), ("public", True)]
 
 
 def test_risk_and_equity_over_http(county: County, api: tuple[TestClient, dict[str, str]]) -> None:

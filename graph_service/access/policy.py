@@ -9,6 +9,8 @@ from graph_service.access.keys import Principal
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({"public", "agency", "investigator", "admin"}),
     "search_persons": frozenset({"agency", "investigator", "admin"}),
+    # A person's whole credit record is personal data beyond what a check needs (README, roles table).
+    "person_credit_record": frozenset({"investigator", "admin"}),
     "check": frozenset({"agency", "investigator", "admin"}),
     "feedback": frozenset({"agency", "admin"}),
     "affected": frozenset({"agency", "investigator", "admin"}),

@@ -59,6 +59,8 @@ async def get_principal(
             "give an API key: header 'Authorization: Bearer <key>' or 'X-API-Key: <key>'", reason="missing"
         )
     found = cast(KeyStore, request.app.state.keys).check(key)
+    if not isinstance(found, Refusal):
+        request.state.principal = found  # who a refusal further on is recorded for
     if isinstance(found, Refusal):
         if found.reason == "expired" and found.expired_at is not None:
             when = f"{found.expired_at:%Y-%m-%d %H:%M} UTC"

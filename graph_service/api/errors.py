@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
@@ -125,17 +126,53 @@ def _as_page(request: Request, status: int, headers: dict[str, str] | None = Non
     return None
 
 
+def _audited(route: Any) -> bool:
+    """Whether the route is an audited operation: one whose handler takes the audit trail."""
+    from graph_service.api.deps import get_auditor
+
+    pending = list(getattr(getattr(route, "dependant", None), "dependencies", []))
+    while pending:
+        dependency = pending.pop()
+        if dependency.call is get_auditor:
+            return True
+        pending += dependency.dependencies
+    return False
+
+
+def record_refusal(request: Request, status: int, detail: str) -> None:
+    """A refused or failed call on an audited operation is recorded too, with why: a 404 from a check
+    tells the caller that a person is not held, a 403 that someone tried."""
+    route = request.scope.get("route")
+    log = getattr(request.app.state, "audit", None)
+    if route is None or log is None or not _audited(route):
+        return
+    from graph_service.access.audit import AuditUnavailableError
+    from graph_service.access.keys import Principal
+
+    # No valid key: recorded as role "none" (model_construct, since no key of that role can exist).
+    principal = getattr(request.state, "principal", None) or Principal.model_construct(
+        key_id="-", role="none", name="no valid key", department=None
+    )
+    params = request.path_params
+    subject = next((str(params[k]) for k in ("uscc", "key", "entry_id", "subject") if k in params), None)
+    with suppress(AuditUnavailableError):
+        log.append(principal, getattr(route, "name", "call"), subject, f"refused {status}: {detail[:500]}")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        record_refusal(request, exc.status, exc.detail)
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            record_refusal(request, 400, detail)
             return problem(400, "Body is not valid JSON", detail, errors=errors)
+        record_refusal(request, 422, detail)
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(ValidationError)
@@ -156,20 +193,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(EngineError)
-    async def _engine(_: Request, exc: EngineError) -> JSONResponse:
+    async def _engine(request: Request, exc: EngineError) -> JSONResponse:
         status, title = 422, "Invalid input"
         if isinstance(exc, TransitionError):
             status, title = 409, "Not possible in the entry's current state"
         elif isinstance(exc, NotFoundError):
             status, title = 404, "Not found"
+        record_refusal(request, status, str(exc))
         return problem(status, title, str(exc), errors=[field_error(str(exc))])
 
     @app.exception_handler(ConflictError)
-    async def _conflict(_: Request, exc: ConflictError) -> JSONResponse:
+    async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        record_refusal(request, 409, str(exc))
         return problem(409, "Conflict", str(exc))
 
     @app.exception_handler(MissingReferenceError)
-    async def _missing(_: Request, exc: MissingReferenceError) -> JSONResponse:
+    async def _missing(request: Request, exc: MissingReferenceError) -> JSONResponse:
+        record_refusal(request, 422, str(exc))
         return problem(422, "Unknown reference", str(exc))
 
     @app.exception_handler(AuditUnavailableError)

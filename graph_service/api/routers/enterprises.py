@@ -58,10 +58,12 @@ def responsible_persons(
     ] = None,
     role: Annotated[list[RoleType] | None, Query(description="Only these role types")] = None,
     store: GraphStore = Depends(get_store),
+    audit: Auditor = Depends(get_auditor),
     _: Principal = Depends(require("read")),
 ) -> ResponsiblePersons:
     """The people and organisations holding a role in the enterprise on a day: legal representative,
-    principal, actual controller, directors, supervisors, senior managers, shareholders, practitioners."""
+    principal, actual controller, directors, supervisors, senior managers, shareholders, practitioners.
+    An answer carrying full ID numbers (to those who may see them) is audited, naming the persons."""
     enterprise = _enterprise(store, uscc)
     day = as_of or date.today()
     types = set(role) if role else {t for t in RoleType if t is not RoleType.BRANCH_OF}
@@ -69,6 +71,11 @@ def responsible_persons(
     persons = store.get_persons([r.holder_key for r in roles if r.holder_kind == "person"])
     orgs = store.get_enterprises([r.holder_key for r in roles if r.holder_kind == "enterprise"])
     views = [role_view(r, holder_view(r, persons.get(r.holder_key), orgs.get(r.holder_key))) for r in roles]
+    shown = sorted({p.person_key for p in persons.values() if p.id_number})
+    if shown:
+        audit(
+            "responsible_persons", enterprise.uscc, f"ID numbers of {len(shown)} persons: {' '.join(shown)}"
+        )
     return ResponsiblePersons(uscc=enterprise.uscc, name=enterprise.name, as_of=day, roles=views)
 
 

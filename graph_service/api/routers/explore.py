@@ -86,10 +86,12 @@ def search(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
     store: GraphStore = Depends(get_store),
     secret: str = Depends(get_hash_key),
+    audit: Auditor = Depends(get_auditor),
     principal: Principal = Depends(require("read")),
 ) -> SearchPage:
     """Enterprises and persons by name (full-width or half-width, brackets and blanks alike) or by code.
-    Persons are found only by keys that may see them (not the public)."""
+    Persons are found only by keys that may see them (not the public); a search that finds persons is
+    audited, naming them (an ID number turned into a person and a name is a lookup of personal data)."""
     if not searchable(q):
         raise InvalidInput(
             "q: has nothing to search for", errors=[{"field": "q", "reason": NOTHING_TO_SEARCH}]
@@ -100,7 +102,15 @@ def search(
     kinds: list[Literal["enterprise", "person"]] = ["enterprise"] if kind == "enterprise" else ["person"]
     if kind == "all":
         kinds = ["enterprise", "person"] if people_allowed else ["enterprise"]
-    return find_subjects(store, secret, q, kinds, page, size)
+    found = find_subjects(store, secret, q, kinds, page, size)
+    persons = [h.key for h in found.hits if h.kind == "person"]
+    if persons:
+        audit(
+            "search_persons",
+            persons[0] if len(persons) == 1 else None,
+            f"{len(persons)} persons: {' '.join(persons)}",
+        )
+    return found
 
 
 NOTHING_TO_SEARCH = "has no letter, digit or character to search for (blanks and invisible characters only)"
@@ -165,9 +175,10 @@ def person_credit_record(
     store: GraphStore = Depends(get_store),
     engine: Engine = Depends(get_engine),
     audit: Auditor = Depends(get_auditor),
-    _: Principal = Depends(require("search_persons")),
+    _: Principal = Depends(require("person_credit_record")),
 ) -> CreditRecord:
-    """A person's credit record (个人信用记录); every lookup is audited."""
+    """A person's credit record (个人信用记录), for investigators and administrators; every lookup is
+    audited."""
     if store.get_person(key) is None:
         raise NotFound(f"no person with key {key}")
     day = as_of or date.today()
