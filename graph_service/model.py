@@ -79,6 +79,9 @@ Ratio = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 # In 10,000 yuan (万元), as registration data states it; finite, so it survives JSON and Neo4j alike.
 Money = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 PERSON_KEY = r"^P[0-9a-f]{32}$"
+# The longest text each kind of field holds, on every path in (API, loaders, snapshot import): longer
+# than any real name, address or decision, short enough that one record cannot fill the store.
+MAX_TEXT: dict[str, int] = {"name": 300, "address": 500, "short": 200, "long": 4000, "source": 1000}
 # A kept organisation code may fail its check, but it is still a code: never a personal ID number.
 ORG_CODE_SHAPE = r"^[0-9A-Z]{8,20}$"
 
@@ -108,23 +111,25 @@ STAMPS: frozenset[str] = frozenset({"loaded_at", "recorded_at", "end_recorded_at
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    source: str = ""  # the file or system a record came from
+    source: str = Field(default="", max_length=MAX_TEXT["source"])  # the file or system it came from
     loaded_at: Moment | None = None
 
 
 class Enterprise(_Record):
     """Any organisation with a USCC: company, individual business, cooperative, agency (市场主体)."""
 
-    uscc: str
-    name: str = Field(min_length=1)
+    uscc: str = Field(max_length=64)
+    name: str = Field(min_length=1, max_length=MAX_TEXT["name"])
     org_type: OrgType = "company"
-    status: str = "存续"  # registration status as the registry words it (存续, 在业, 吊销, 注销, 迁出)
+    # Registration status as the registry words it (存续, 在业, 吊销, 注销, 迁出).
+    status: str = Field(default="存续", max_length=MAX_TEXT["short"])
     established_on: date | None = None
     registered_capital: Money | None = None
-    address: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    legal_form: str | None = None  # 类型 as registered, e.g. 有限责任公司(自然人投资或控股)
+    address: str | None = Field(default=None, max_length=MAX_TEXT["address"])
+    phone: str | None = Field(default=None, max_length=MAX_TEXT["short"])
+    email: str | None = Field(default=None, max_length=MAX_TEXT["short"])
+    # 类型 as registered, e.g. 有限责任公司(自然人投资或控股).
+    legal_form: str | None = Field(default=None, max_length=MAX_TEXT["short"])
     # False for a code kept although it fails its check, so that nothing a source sent is lost.
     id_valid: bool = True
 
@@ -149,7 +154,7 @@ class Person(_Record):
     """A natural person, keyed by a keyed hash of the ID document, never by the number itself."""
 
     person_key: str = Field(pattern=PERSON_KEY)
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=MAX_TEXT["name"])
     document_type: DocumentType = "resident_id"
     # The full number is kept for those entitled to see it; every response masks it otherwise.
     id_number: str | None = None
@@ -168,13 +173,13 @@ class Role(_Record):
     enterprise: str  # uscc of the organisation the role is in (the parent, for BRANCH_OF)
     valid_from: date | None = None
     valid_to: date | None = None
-    position: str | None = None  # 董事长, 经理, 财务负责人 …
+    position: str | None = Field(default=None, max_length=MAX_TEXT["short"])  # 董事长, 经理, 财务负责人 …
     ratio: Ratio | None = None  # shareholders: share of the registered capital
     subscribed_capital: Money | None = None
     paid_in_capital: Money | None = None
     basis: Literal["declared", "computed"] | None = None  # actual controllers
-    profession: str | None = None  # practitioners
-    licence_number: str | None = None
+    profession: str | None = Field(default=None, max_length=MAX_TEXT["short"])  # practitioners
+    licence_number: str | None = Field(default=None, max_length=MAX_TEXT["short"])
     # When the service first held this role, and when it learnt of its end (valid_to): what an answer
     # "as known at" a past moment may use. Kept by the store (domain/recorded.py), never by a source.
     recorded_at: Moment | None = None
@@ -222,8 +227,9 @@ class NamedResponsible(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     person_key: str = Field(pattern=PERSON_KEY)
-    name: str = ""
-    role: str = "直接责任人员"  # as the decision words it, e.g. 法定代表人, 财务负责人
+    name: str = Field(default="", max_length=MAX_TEXT["name"])
+    # As the decision words it, e.g. 法定代表人, 财务负责人.
+    role: str = Field(default="直接责任人员", max_length=MAX_TEXT["short"])
 
 
 class StatusChange(BaseModel):
@@ -245,15 +251,19 @@ class ListEntry(_Record):
     """One listing decision (黑名单, 红名单 or 经营异常名录) naming one subject."""
 
     entry_id: str = Field(min_length=1, max_length=128)
-    list_type: str = Field(min_length=1)  # code of the list, e.g. court_dishonest_debtor
-    domain: str = Field(min_length=1)  # court, tax, safety, environment, food_drug …
+    list_type: str = Field(
+        min_length=1, max_length=MAX_TEXT["short"]
+    )  # code of the list, e.g. court_dishonest_debtor
+    domain: str = Field(
+        min_length=1, max_length=MAX_TEXT["short"]
+    )  # court, tax, safety, environment, food_drug …
     kind: ListKind
-    authority: str = Field(min_length=1)  # 认定部门
-    decision_number: str = Field(min_length=1)  # 文书号 or 案号
+    authority: str = Field(min_length=1, max_length=MAX_TEXT["name"])  # 认定部门
+    decision_number: str = Field(min_length=1, max_length=MAX_TEXT["short"])  # 文书号 or 案号
     subject_kind: SubjectKind
     subject_key: str  # uscc or person_key
-    subject_name: str = ""
-    conduct: str = ""  # 失信行为情形
+    subject_name: str = Field(default="", max_length=MAX_TEXT["name"])
+    conduct: str = Field(default="", max_length=MAX_TEXT["long"])  # 失信行为情形
     conduct_category: int | None = Field(
         default=None, ge=1, le=4
     )  # docs/domain.md, "Words": the four categories

@@ -93,6 +93,10 @@ def normalise_encoding(name: str) -> str:
     return lowered
 
 
+# A JSON Lines record longer than this is refused whole (a CSV cell stops at 128 KiB, the csv module's limit).
+MAX_LINE_CHARS = 1 << 20
+
+
 def cell_text(value: object) -> str | None:
     """A spreadsheet or JSON cell as text; dates as ISO dates, whole numbers without a decimal point."""
     if value is None:
@@ -188,7 +192,14 @@ class Reader:
         text = io.TextIOWrapper(buffered, encoding=self.encoding or "utf-8-sig")
         keys: dict[str, int] = {}
         try:
-            for number, line in enumerate(text, start=1):
+            number = 0
+            while line := text.readline(MAX_LINE_CHARS + 1):
+                number += 1
+                if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+                    while (rest := text.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
+                        pass  # the rest of the line, read and dropped in bounded pieces
+                    yield SourceRow(number, [], f"line longer than {MAX_LINE_CHARS:,} characters")
+                    continue
                 if not line.strip():
                     continue
                 try:
@@ -204,6 +215,11 @@ class Reader:
                         keys[key] = len(keys)
                         self.header.append(key.strip())
                 cells: list[str | None] = [None] * len(keys)
+                nested = next((k for k, v in record.items() if isinstance(v, dict | list)), None)
+                if nested is not None:
+                    # A record's field holds one value; an object or a list there is a layout we cannot read.
+                    yield SourceRow(number, [], f"{nested}: an object or list where one value belongs")
+                    continue
                 for key, value in record.items():
                     cells[keys[key]] = cell_text(value)
                 yield SourceRow(number, cells)

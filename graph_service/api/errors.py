@@ -151,7 +151,7 @@ def record_refusal(request: Request, status: int, detail: str) -> None:
 
     # No valid key: recorded as role "none" (model_construct, since no key of that role can exist).
     principal = getattr(request.state, "principal", None) or Principal.model_construct(
-        key_id="-", role="none", name="no valid key", department=None
+        key_id="-", role=cast(Any, "none"), name="no valid key", department=None
     )
     params = request.path_params
     subject = next((str(params[k]) for k in ("uscc", "key", "entry_id", "subject") if k in params), None)

@@ -9,6 +9,7 @@ changes nothing the second time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from graph_service.domain.errors import DomainError
 from graph_service.engine.lifecycle import check_entry_rules
-from graph_service.model import Enterprise, EntryEvent, Feedback, ListEntry, Person, Role
+from graph_service.model import STAMPS, Enterprise, EntryEvent, Feedback, ListEntry, Person, Role
 from graph_service.rules import RuleSet, load_rules
 from graph_service.snapshots.format import (
     DATA_RECORDS,
@@ -51,7 +52,7 @@ from graph_service.store.base import (
     WriteResult,
 )
 
-T = TypeVar("T")
+T = TypeVar("T", bound=BaseModel)
 PROGRESS_EVERY = 2000  # lines between progress reports: often enough to watch, rarely enough to be free
 _PREFIX = b'{"record":"'
 
@@ -163,6 +164,9 @@ def _fast_kind(raw: Line) -> str | None:
     return None
 
 
+KEY_FIELDS = {"enterprise": "uscc", "person": "person_key", "role": "role_id", "entry": "entry_id"}
+
+
 class _Import:
     def __init__(
         self,
@@ -193,6 +197,8 @@ class _Import:
         self.events: _History[EntryEvent] | None = None
         self.entry: ListEntry | None = None
         self.feedback: _History[Feedback] | None = None
+        # Each record's key and a digest of its content: a conflicting repeat told from a harmless one.
+        self.first_seen: dict[tuple[str, str], tuple[int, bytes]] = {}
 
     # -- reporting --------------------------------------------------------------------------------
 
@@ -427,12 +433,31 @@ class _Import:
     ) -> None:
         kind = parsed.kind
         try:
-            buffer.rows.append((parsed.line, parse(parsed.fields)))
+            record = parse(parsed.fields)
         except RecordError as err:
             self.reject(parsed.line, kind, err.field, err.reason)
             return
+        conflict = self._conflict(parsed.line, kind, record)
+        if conflict is not None:
+            self.reject(parsed.line, kind, *conflict)
+            return
+        buffer.rows.append((parsed.line, record))
         if len(buffer.rows) >= self.batch_size:
             flush(buffer)
+
+    def _conflict(self, line: int, kind: str, record: BaseModel) -> tuple[str, str] | None:
+        """A second record with the key of an earlier one and other content: the later is rejected, naming
+        the earlier line (which is kept), as the loaders do; an identical repeat is harmless."""
+        field = KEY_FIELDS[kind]
+        key = str(getattr(record, field))
+        digest = hashlib.blake2b(record.model_dump_json(exclude=set(STAMPS)).encode(), digest_size=8).digest()
+        earlier = self.first_seen.setdefault((kind, key), (line, digest))
+        if earlier[1] == digest:
+            return None
+        return (
+            field,
+            f"conflicts with line {earlier[0]}: the same {field} with other content (that line is kept)",
+        )
 
     def _write_enterprises(self, buffer: _Buffer[Enterprise]) -> None:
         if buffer.rows:
