@@ -92,6 +92,11 @@ def generate(
 ) -> None:
     """Generate synthetic Henan data into the configured store."""
     settings = _settings()
+    if answers is not None:  # checked before anything is generated
+        if answers.is_dir():
+            raise CliError(f"--answers: {answers} is a folder; give a file name in it", code=2)
+        if not answers.parent.is_dir():
+            raise CliError(f"--answers: the folder {answers.parent} does not exist", code=2)
     with _store(settings) as store:
         result = _generate(store, settings, enterprises, seed)
     if answers is not None:

@@ -270,4 +270,6 @@ def load_rules(path: Path | None = None) -> RuleSet:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RulesError(f"{path}: cannot read the rules file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"{path}: not a rules file: not UTF-8 text") from None
     return parse_rules(text, str(path))

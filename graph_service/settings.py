@@ -138,11 +138,48 @@ def describe_validation_error(err: ValidationError) -> str:
     return f"invalid setting CREDIT_GRAPH_{field.upper()}: {reason}"
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_paths(settings: Settings) -> None:
+    """Refuse, before anything is opened or written, a setting naming a path of the wrong kind: the data
+    folder a file, a database or key file a folder or something that is not one. SettingsError names the
+    setting and the path."""
+    folder = settings.data_dir
+    if folder.exists() and not folder.is_dir():
+        raise SettingsError(f"CREDIT_GRAPH_DATA_DIR: {folder} is a file, not a folder")
+    databases = {
+        "CREDIT_GRAPH_EMBEDDED_PATH": settings.store_path(),
+        "CREDIT_GRAPH_KEYS_PATH": settings.keys_file(),
+        "CREDIT_GRAPH_AUDIT_PATH": settings.audit_file(),
+    }
+    files = {**databases, "CREDIT_GRAPH_AUDIT_CHECKPOINT_PATH": settings.audit_checkpoint_file()}
+    if settings.audit_key_path is not None:
+        files["CREDIT_GRAPH_AUDIT_KEY_PATH"] = settings.audit_key_path
+    for name, path in files.items():
+        if path.is_dir():
+            raise SettingsError(f"{name}: {path} is a folder, not a file")
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise SettingsError(f"{name}: {path} lies under {parent}, which is a file")
+    for name, path in databases.items():
+        if path.is_file():
+            try:
+                with path.open("rb") as held:
+                    head = held.read(len(SQLITE_HEADER))
+            except OSError as exc:
+                raise SettingsError(f"{name}: cannot read {path}: {exc.strerror}") from None
+            if head and head != SQLITE_HEADER:
+                raise SettingsError(f"{name}: {path} is not a SQLite database")
+
+
 def load_settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as err:
         raise SettingsError(describe_validation_error(err)) from None
+    check_paths(settings)
+    return settings
 
 
 @lru_cache(maxsize=1)

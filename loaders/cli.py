@@ -24,6 +24,7 @@ from graph_service.store.base import MissingReferenceError
 from graph_service.store.embedded import EmbeddedStore
 from loaders import LOADERS, InputError, LoadOptions, LoadReport, MappingError, Tick, run_load
 from loaders.admin_export import write_admin_import
+from loaders.readers import normalise_encoding
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -210,6 +211,11 @@ def load(
     """Load a file of registration data, a published list or a practitioner register."""
     if kind not in LOADERS:
         raise _fail(f"unknown kind {kind!r}; one of {', '.join(LOADERS)}", 2)
+    if encoding is not None:  # before the store is opened: a refused load writes nothing
+        try:
+            normalise_encoding(encoding)
+        except InputError as exc:
+            raise _fail(str(exc), 2) from None
     settings = _settings()
     options = _options(
         settings,
@@ -256,6 +262,13 @@ def export_admin(
             raise _fail(f"{item!r}: expected KIND=FILE with KIND one of {', '.join(LOADERS)}", 2)
         pairs.append((kind, Path(name)))
     settings = _settings()
+    # Checked before anything is written: the folder, and every input file.
+    held = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if held is not None and not held.is_dir():
+        raise _fail(f"FOLDER: {folder} is {'a file' if held == folder else f'under {held}, a file'}", 2)
+    for kind, path in pairs:
+        if not path.is_file():
+            raise _fail(f"{kind}={path}: no such file", 2)
     staging_path = folder / "staging" / "graph.sqlite3"
     for leftover in staging_path.parent.glob("graph.sqlite3*"):
         leftover.unlink()  # a staging store from an earlier export would mix into this one

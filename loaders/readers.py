@@ -82,14 +82,17 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
+# What published files come in: UTF-8 (with or without a byte-order mark) and the GB family (GB18030 reads
+# GBK and GB2312 text). Others are refused by name rather than misread.
+READABLE = ("utf-8", "utf-8-sig", "gb18030")
+
+
 def normalise_encoding(name: str) -> str:
     lowered = name.lower().replace("_", "-")
     aliases = {"utf8": "utf-8", "gbk": "gb18030", "gb2312": "gb18030", "utf-8-bom": "utf-8-sig"}
     lowered = aliases.get(lowered, lowered)
-    try:
-        codecs.lookup(lowered)
-    except LookupError:
-        raise InputError(f"unknown encoding {name!r}; use utf-8 or gb18030") from None
+    if lowered not in READABLE:
+        raise InputError(f"--encoding: {name!r} is not one the loaders read; use utf-8 or gb18030")
     return lowered
 
 
