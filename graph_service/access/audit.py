@@ -18,6 +18,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -151,10 +152,12 @@ class AuditLog:
                 )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
+                with suppress(sqlite3.Error):  # a failed COMMIT may have rolled back already
+                    self._db.execute("ROLLBACK")
                 raise AuditUnavailableError(f"the audit trail cannot be written: {exc}") from None
             except BaseException:
-                self._db.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
                 raise
             self._head = Head(row["seq"], row["hash"], row["at"])
             for anchor in self.anchors:

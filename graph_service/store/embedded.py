@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -193,6 +194,27 @@ class EmbeddedStore(GraphStore):
 
     # -- writes -----------------------------------------------------------------------------------
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One SQLite transaction, committed (and on disk) when the block ends; rolled back whole if it
+        fails. A failure of the database itself (disk full, file locked or unreadable) is a StoreError
+        (the API's 503), never a half-written batch: the in-memory graph changes only after a commit."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"the embedded store {self.path} cannot be written: {exc}") from None
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise StoreError(f"the embedded store {self.path} cannot be written: {exc}") from None
+        except BaseException:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+
     def _write(
         self,
         table: str,
@@ -223,16 +245,11 @@ class EmbeddedStore(GraphStore):
                     result.updated += 1
                 changed.append(row if stamp is None else stamp(old, row, now))
             if changed:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
+                with self._transaction():
                     self._db.executemany(
                         f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
                         [(key_of(r), r.model_dump_json()) for r in changed],
                     )
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
                 for row in changed:
                     put(row)
             return result
@@ -298,8 +315,7 @@ class EmbeddedStore(GraphStore):
             if missing := self._missing_entry_ends([entry]):
                 raise MissingReferenceError(missing)
             entry = stamp_entry(old, entry, event.recorded_at or datetime.now(UTC))
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 self._db.execute(
                     "INSERT OR REPLACE INTO entries VALUES (?, ?)", (entry.entry_id, entry.model_dump_json())
                 )
@@ -307,10 +323,6 @@ class EmbeddedStore(GraphStore):
                     "INSERT INTO events (entry_id, data) VALUES (?, ?)",
                     (entry.entry_id, event.model_dump_json()),
                 )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
             self._put_entry(entry)
             self._events[entry.entry_id].append(event)
 
@@ -322,10 +334,11 @@ class EmbeddedStore(GraphStore):
         with self._lock:
             if feedback.entry_id not in self._entries:
                 raise MissingReferenceError([("entry", feedback.entry_id)])
-            self._db.execute(
-                "INSERT INTO feedback (entry_id, data) VALUES (?, ?)",
-                (feedback.entry_id, feedback.model_dump_json()),
-            )
+            with self._transaction():
+                self._db.execute(
+                    "INSERT INTO feedback (entry_id, data) VALUES (?, ?)",
+                    (feedback.entry_id, feedback.model_dump_json()),
+                )
             self._feedback[feedback.entry_id].append(feedback)
 
     def feedback(self, entry_id: str | None = None) -> list[Feedback]:
@@ -707,19 +720,14 @@ class EmbeddedStore(GraphStore):
         return None if row is None else str(row[0])
 
     def set_meta(self, name: str, value: str) -> None:
-        with self._lock:
+        with self._lock, self._transaction():
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     def clear(self) -> None:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction():
                 for table in ("enterprises", "persons", "roles", "entries", "events", "feedback"):
                     self._db.execute(f"DELETE FROM {table}")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
             self._graph.clear()
             for held in (self._enterprises, self._persons, self._entries, self._roles):
                 held.clear()
