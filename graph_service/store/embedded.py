@@ -109,14 +109,19 @@ class EmbeddedStore(GraphStore):
                 f"{self.path} is in use by another process (a running `credit-graph serve`?); "
                 "stop it or go through its API"
             ) from None
-        # Every person's raw ID number is in this file: the owner's only, whatever the umask.
-        private_file(self.path)
-        # isolation_level=None: transactions are opened and committed explicitly, one per batch.
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        try:
+            # Every person's raw ID number is in this file: the owner's only, whatever the umask.
+            private_file(self.path)
+            # isolation_level=None: transactions are opened and committed explicitly, one per batch.
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        except (sqlite3.Error, OSError) as exc:
+            self._lock_file.close()
+            reason = getattr(exc, "strerror", None) or exc
+            raise StoreError(f"cannot open the embedded store {self.path}: {reason}") from None
         self._graph = nx.MultiDiGraph()
         self._enterprises: dict[str, Enterprise] = {}
         self._persons: dict[str, Person] = {}
