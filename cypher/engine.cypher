@@ -1,5 +1,6 @@
-// Joint punishment reach, done on the server in one statement each. The rules come in as data: $covers
-// is a list of {list_type, role, position, reference}. A covered role reaches its holder when it held on
+// Joint punishment reach, done on the server in one statement each. The rules come in as data: covers
+// {list_type, role, position, min_ratio, reference}, grouped by list type ($covers_by_type) or by list type
+// and role type ($covers_by_key, "list_type|ROLE"), so that each row meets only the covers that can apply. A covered role reaches its holder when it held on
 // the reference day: the conduct date (or the listing date when none), the listing date, or $as_of.
 
 // name: get_entries
@@ -40,8 +41,8 @@ CALL (l, s) {
   RETURN 'named_responsible' AS via, p AS reached, null AS r, n.role AS role, null AS reference,
          null AS reference_date, null AS valid_to
   UNION
-  UNWIND $covers AS c
-  WITH c WHERE c.list_type = l.list_type AND s:Enterprise
+  UNWIND coalesce($covers_by_type[l.list_type], []) AS c
+  WITH c WHERE s:Enterprise
   WITH c, CASE c.reference WHEN 'conduct_date' THEN coalesce(l.conduct_date, l.listed_on)
                            WHEN 'listing_date' THEN l.listed_on ELSE $as_of END AS day
   MATCH (s)<-[r]-(h)
@@ -83,8 +84,9 @@ CALL (subject) {
   MATCH (subject)-[r]->(e:Enterprise)<-[:NAMES]-(l:ListEntry)
   WHERE r.role_id IS NOT NULL
     AND ($known_at IS NULL OR r.recorded_at IS NULL OR r.recorded_at <= $known_at)
-  UNWIND $covers AS c
-  WITH l, r, c WHERE c.list_type = l.list_type AND c.role = type(r) AND (c.position IS NULL OR r.position = c.position)
+  // Only the covers of this list type and role type ($covers_by_key: "list_type|ROLE" -> covers).
+  UNWIND coalesce($covers_by_key[l.list_type + '|' + type(r)], []) AS c
+  WITH l, r, c WHERE (c.position IS NULL OR r.position = c.position)
     AND (c.min_ratio IS NULL OR r.ratio >= c.min_ratio)
   WITH l, r, c, CASE c.reference WHEN 'conduct_date' THEN coalesce(l.conduct_date, l.listed_on)
                                  WHEN 'listing_date' THEN l.listed_on ELSE $as_of END AS day,

@@ -405,8 +405,12 @@ class Neo4jStore(GraphStore):
         return sort_reach([ReachRow.model_validate(_from_props(dict(r), drop=())) for r in records])
 
     @staticmethod
-    def _covers(covers: Sequence[Cover]) -> list[dict[str, Any]]:
-        return [c.model_dump(mode="json") for c in covers]
+    def _covers_by(covers: Sequence[Cover], with_role: bool) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for c in covers:
+            key = f"{c.list_type}|{c.role.value}" if with_role else c.list_type
+            grouped.setdefault(key, []).append(c.model_dump(mode="json"))
+        return grouped
 
     def reach(
         self,
@@ -417,7 +421,11 @@ class Neo4jStore(GraphStore):
     ) -> list[ReachRow]:
         ids = None if entry_ids is None else sorted(set(entry_ids))
         records = self._read(
-            self.q.reach, covers=self._covers(covers), as_of=as_of, entry_ids=ids, known_at=known_at
+            self.q.reach,
+            covers_by_type=self._covers_by(covers, with_role=False),
+            as_of=as_of,
+            entry_ids=ids,
+            known_at=known_at,
         )
         rows = self._reach_rows(records)
         if known_at is None or entry_ids is not None:
@@ -445,7 +453,7 @@ class Neo4jStore(GraphStore):
         records = self._read(
             self.q.reaching_many,
             subjects=asked,
-            covers=self._covers(covers),
+            covers_by_key=self._covers_by(covers, with_role=True),
             as_of=as_of,
             known_at=known_at,
         )
