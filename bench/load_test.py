@@ -30,6 +30,7 @@ HERE = Path(__file__).parent
 KEY = "load-test-key"
 # Endpoints whose every call (answered or refused) leaves one audit record, in the locust names used.
 AUDITED = {
+    "/v1/search (persons)",
     "/v1/checks",
     "/v1/enterprises/{uscc}/affected",
     "/v1/graph/{kind}/{key}",
@@ -137,7 +138,11 @@ def main() -> None:
     )
     log = AuditLog(data / "audit.sqlite3", (keys_folder / "audit.key").read_text().strip())
     count, problems = log.verify()
+    by_action: dict[str, int] = {}
+    for record in log.records(limit=10_000_000):
+        by_action[record.action] = by_action.get(record.action, 0) + 1
     log.db_only_close()
+    print("audit records by action: " + ", ".join(f"{a} {n}" for a, n in sorted(by_action.items())))
     calls = sum(int(r["Request Count"]) for r in rows if r["Name"] in AUDITED)
     print(f"audit trail: {count} records, {len(problems)} problems; audited calls made: {calls}")
 
