@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TextIO
 
 Format = Literal["csv", "xlsx", "jsonl"]
 ENCODINGS = ("utf-8", "gb18030")
@@ -98,6 +98,13 @@ def normalise_encoding(name: str) -> str:
 
 # A JSON Lines record longer than this is refused whole (a CSV cell stops at 128 KiB, the csv module's limit).
 MAX_LINE_CHARS = 1 << 20
+
+
+def _skip_rest_of_line(text: TextIO) -> None:
+    """Read and drop the rest of an overlong line in bounded pieces, never holding it whole."""
+    rest = text.readline(MAX_LINE_CHARS)
+    while rest and not rest.endswith("\n"):
+        rest = text.readline(MAX_LINE_CHARS)
 
 
 def cell_text(value: object) -> str | None:
@@ -199,8 +206,7 @@ class Reader:
             while line := text.readline(MAX_LINE_CHARS + 1):
                 number += 1
                 if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
-                    while (rest := text.readline(MAX_LINE_CHARS)) and not rest.endswith("\n"):
-                        pass  # the rest of the line, read and dropped in bounded pieces
+                    _skip_rest_of_line(text)
                     yield SourceRow(number, [], f"line longer than {MAX_LINE_CHARS:,} characters")
                     continue
                 if not line.strip():

@@ -166,10 +166,13 @@ class Engine:
         day: date,
         wanted: set[str] | None,
         known_at: datetime | None = None,
+        entries: dict[str, ListEntry] | None = None,
     ) -> list[tuple[ReachRow, Reason]]:
         """A Reason for each row, with the measures its list type triggers for whoever it reaches,
-        narrowed to `wanted` measure codes when given."""
-        entries = self._entries({r.entry_id for r in rows}, known_at)
+        narrowed to `wanted` measure codes when given. `entries`: the rows' entries (as known at the
+        moment) when the caller has them already; else they are looked up."""
+        if entries is None:
+            entries = self._entries({r.entry_id for r in rows}, known_at)
         refs = {(r.reached_kind, r.reached_key) for r in rows}
         refs |= {(e.subject_kind, e.subject_key) for e in entries.values()}
         names = self._subjects(refs)
@@ -263,11 +266,9 @@ class Engine:
         known_at = moment_utc(known_at)
         rows = self.store.reaching_many(subjects, self.covers, as_of, known_at)
         by_subject: dict[tuple[str, str], list[tuple[ReachRow, Reason]]] = defaultdict(list)
-        entries: dict[str, ListEntry] = {}
-        reasons_found = self._reasons(rows, as_of, wanted, known_at)
-        if action == GREEN_CHANNEL:
-            entries = self._entries({r.entry_id for r in rows}, known_at)
-        for row, reason in reasons_found:
+        # One lookup of the entries, for the reasons and the green channel alike.
+        entries = self._entries({r.entry_id for r in rows}, known_at)
+        for row, reason in self._reasons(rows, as_of, wanted, known_at, entries):
             by_subject[(row.reached_kind, row.reached_key)].append((row, reason))
         names = self._subjects(subjects)
         results = []
@@ -402,7 +403,7 @@ class Engine:
         return MultiListed(
             subject=self._subjects([(kind, key)])[(kind, key)],
             domains=sorted({entries[r.entry_id].domain for r in live}),
-            reasons=[reason for _, reason in self._reasons(live, as_of, None, known_at)],
+            reasons=[reason for _, reason in self._reasons(live, as_of, None, known_at, entries)],
         )
 
     def multi_list(
@@ -437,7 +438,7 @@ class Engine:
         if limit is not None:
             ranked = ranked[:limit]
         reasons_by_row = dict(
-            self._reasons([r for ref in ranked for r in chosen[ref]], as_of, None, known_at)
+            self._reasons([r for ref in ranked for r in chosen[ref]], as_of, None, known_at, entries)
         )
         names = self._subjects(ranked)
         subjects = [
