@@ -15,7 +15,6 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -140,7 +139,3 @@ class StoreAnchor:
         if head is not None:
             self._pending = (head, key)
         self._flush()
-
-
-def _at(value: datetime | str) -> str:
-    return value if isinstance(value, str) else value.isoformat()
