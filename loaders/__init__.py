@@ -14,7 +14,7 @@ from typing import Any
 from graph_service.store.base import GraphStore
 from loaders.engine import Engine, Loader, LoadOptions, LoadReport, Tick
 from loaders.lists import CourtListLoader, GenericListLoader
-from loaders.mapping import MappingError, default_mapping_path, load_mapping
+from loaders.mapping import MappingError, load_mapping
 from loaders.practitioners import PractitionersLoader
 from loaders.readers import InputError
 from loaders.registration import (
@@ -50,13 +50,14 @@ def run_load(
     progress: Callable[[Tick], None] | None = None,
     after_write: Callable[[int], None] | None = None,
 ) -> LoadReport:
-    """Load one file of one kind into the store. InputError or MappingError when the file or the
-    mapping cannot be used at all; rows that cannot be used are rejected, not raised."""
+    """Load one file of one kind into the store. Without a mapping, the shipped layout of the kind whose
+    headers fit the file is used (the report says which and why). InputError or MappingError when the
+    file or the mapping cannot be used at all; rows that cannot be used are rejected, not raised."""
     loader = LOADERS.get(kind)
     if loader is None:
         raise MappingError(f"unknown kind {kind!r}; one of {', '.join(LOADERS)}")
-    loaded = load_mapping(mapping or default_mapping_path(kind))
-    if loaded.mapping.kind != kind:
+    loaded = load_mapping(mapping) if mapping is not None else None
+    if loaded is not None and loaded.mapping.kind != kind:
         raise MappingError(f"{loaded.path}: a mapping for {loaded.mapping.kind!r}, not for {kind!r}")
     if not path.is_file():
         raise InputError(f"{path}: no such file")

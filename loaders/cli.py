@@ -113,6 +113,16 @@ def summarise(report: LoadReport) -> None:
         out.print(f"entries in the source again, relisted on its day: {c.relisted:,}")
     if report.removal_skipped and report.kind in ("court", "list"):
         out.print(f"entries missing from this snapshot were not marked removed: {report.removal_skipped}")
+    if report.mapping_why:
+        out.print(f"mapping: {report.mapping_why}", markup=False, highlight=False)
+    elif report.mapping is not None:
+        out.print(f"mapping: {report.mapping}", markup=False, highlight=False)
+    if report.unused_columns:
+        out.print(
+            f"columns the mapping does not read: {', '.join(report.unused_columns)}",
+            markup=False,
+            highlight=False,
+        )
     out.print(f"rejects: {report.reject_file}")
     out.print(f"unresolved references: {report.unresolved_file}")
     rate = c.rows / report.seconds if report.seconds else 0.0
@@ -171,7 +181,10 @@ def load(
     kind: Annotated[str, typer.Argument(help=f"What the file holds: {KINDS_HELP}")],
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GB18030), XLSX or JSON Lines")],
     mapping: Annotated[
-        Path | None, typer.Option(help="Column mapping (YAML); the shipped one for the kind if absent")
+        Path | None,
+        typer.Option(
+            help="Column mapping (YAML); if absent, the shipped layout of the kind whose headers fit the file"
+        ),
     ] = None,
     reject_file: Annotated[
         Path | None,

@@ -24,7 +24,7 @@ from graph_service.model import Enterprise, ListEntry, Person, Role
 from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore, WriteResult
 from loaders.fields import Memo, Problem, Row, shown_value
-from loaders.mapping import LoadedMapping, Resolved
+from loaders.mapping import LoadedMapping, Resolved, pick_mapping
 from loaders.readers import Reader, SourceRow
 
 P = TypeVar("P")
@@ -126,6 +126,9 @@ class LoadReport:
     threshold: float
     encoding: str
     removal_skipped: str | None = None
+    mapping: Path | None = None
+    mapping_why: str | None = None  # why the shipped mapping was picked, when none was given
+    unused_columns: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -314,7 +317,7 @@ class Engine:
         store: GraphStore,
         loader_type: type[Loader[Any]],
         path: Path,
-        mapping: LoadedMapping,
+        mapping: LoadedMapping | None,
         options: LoadOptions,
         default_dir: Path,
         progress: Callable[[Tick], None] | None = None,
@@ -341,6 +344,12 @@ class Engine:
         reader = Reader(self.path, options.encoding, options.sheet)
         rows = reader.rows()
         first = next(rows, None)  # reading the first row reads the header
+        picked_why: str | None = None
+        if self.mapping is None:
+            # No --mapping: the shipped layout of this kind whose headers fit the file.
+            self.mapping, picked_why = pick_mapping(
+                self.loader_type.kind, reader.header, self.loader_type.fields, str(self.path)
+            )
         origin = f"{self.path} (mapping {self.mapping.path})"
         resolved = Resolved(self.mapping.mapping, reader.header, self.loader_type.fields, origin)
         ctx = Context(self.store, options, self.mapping, resolved)
@@ -430,6 +439,9 @@ class Engine:
             threshold=options.reject_threshold,
             encoding=reader.encoding,
             removal_skipped=removal_skipped,
+            mapping=self.mapping.path,
+            mapping_why=picked_why,
+            unused_columns=resolved.unused,
         )
 
     def _parse(
@@ -444,7 +456,8 @@ class Engine:
         items: list[tuple[Row, Any]] = []
         options = self.options
         for source_row in chunk:
-            values = resolved.values_of(source_row.cells)
+            fallbacks: dict[str, str] = {}
+            values = resolved.values_of(source_row.cells, fallbacks)
             seen_key = loader.seen(values)
             if seen_key is not None:
                 seen.add(hash(seen_key))
@@ -455,6 +468,7 @@ class Engine:
                 keep_invalid_codes=options.keep_invalid_codes,
                 sensitive=loader.sensitive,
                 memo=self.memo,
+                fallbacks=fallbacks,
             )
             if source_row.error is not None:
                 row.problem("(row)", source_row.error, "")

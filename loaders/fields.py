@@ -190,13 +190,15 @@ class Row:
     problems: list[Problem] = field(default_factory=list)
     sensitive: frozenset[str] = frozenset()
     memo: Memo = field(default_factory=Memo)
+    # Fields whose value came from a later header of the mapping (a 注册号 where the USCC is empty).
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     @property
     def bad(self) -> bool:
         return any(p.outcome == "rejected" for p in self.problems)
 
     def header(self, name: str) -> str:
-        return self.resolved.header_of.get(name, name)
+        return self.fallbacks.get(name) or self.resolved.header_of.get(name, name)
 
     def problem(
         self, name: str, reason: str, value: str | None = None, outcome: Outcome = "rejected"

@@ -10,15 +10,18 @@ new mapping, not new code.
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from graph_service.identifiers import normalize_name
 
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 class MappingError(Exception):
@@ -31,13 +34,22 @@ def header_key(text: str) -> str:
 
 
 class Column(BaseModel):
+    """Where one field's value comes from. `headers`: the columns a source may use; in each row the first
+    of them present in the file with a non-empty cell wins, so a row without a USCC can fall back to its
+    注册号, or a person's 身份证号码 to the 组织机构代码 column of the same table. `constant`: the same value
+    for every row, the file not consulted (a list's type, an authority a file does not name). `default`:
+    used when the file has none of the headers or the row's cells are empty. `template`: text made from
+    other columns of the row, `{header}` standing for that cell (a decision number for a list that
+    publishes none: "{纳税人识别号}/{公布日期}/{案件性质}")."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    headers: tuple[str, ...] = Field(min_length=1)
+    headers: tuple[str, ...] = ()
     # Allowed raw values and the loader's word for each; absent: any value.
     values: dict[str, str] | None = None
-    # Used when the file has none of the headers (or the cell is empty): a constant of the source.
     default: str | None = None
+    constant: str | None = None
+    template: str | None = None
 
     @field_validator("headers", mode="before")
     @classmethod
@@ -53,8 +65,27 @@ class Column(BaseModel):
             return {str(k): str(v) for k, v in value.items()}
         return value
 
+    @field_validator("default", "constant", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Column:
+        given = [n for n in ("headers", "constant", "template") if getattr(self, n)]
+        if not given:
+            raise ValueError("give headers, a constant or a template")
+        if len(given) > 1:
+            raise ValueError(f"give one of headers, constant and template, not {' and '.join(given)}")
+        if self.template is not None and not _PLACEHOLDER.search(self.template):
+            raise ValueError("a template names at least one {header}; a fixed text is a constant")
+        return self
+
     def lookup(self) -> dict[str, str] | None:
         return {header_key(k): v for k, v in self.values.items()} if self.values is not None else None
+
+    def template_headers(self) -> list[str]:
+        return _PLACEHOLDER.findall(self.template or "")
 
 
 class Mapping(BaseModel):
@@ -110,7 +141,8 @@ def load_mapping(path: Path) -> LoadedMapping:
 
 
 class Resolved:
-    """A mapping applied to one file's header: the column index of each field, or None."""
+    """A mapping applied to one file's header: for each field the columns that may give its value (in the
+    mapping's order), its constant, default or template; and which of the file's columns nothing uses."""
 
     def __init__(
         self,
@@ -131,22 +163,36 @@ class Resolved:
                 f"{origin}: the mapping does not map the required fields {', '.join(unmapped)}"
             )
         positions = {header_key(h): i for i, h in reversed(list(enumerate(header)))}
-        self.index: dict[str, int | None] = {}
+        self.header = header
+        self.index: dict[str, tuple[int, ...]] = {}
         self.header_of: dict[str, str] = {}
         self.defaults: dict[str, str | None] = {}
+        self.constants: dict[str, str] = {}
+        self.templates: dict[str, list[tuple[str, int | None]]] = {}
         self.values: dict[str, dict[str, str] | None] = {}
         self.raw_values: dict[str, list[str] | None] = {}
+        used: set[int] = set()
         missing: list[str] = []
         for field, column in mapping.columns.items():
-            found = next(
-                (positions[header_key(h)] for h in column.headers if header_key(h) in positions), None
-            )
-            self.index[field] = found
-            self.header_of[field] = header[found] if found is not None else column.headers[0]
             self.defaults[field] = column.default
             self.values[field] = column.lookup()
             self.raw_values[field] = list(column.values) if column.values is not None else None
-            if found is None and column.default is None and fields.get(field):
+            if column.constant is not None:
+                self.constants[field] = column.constant
+                self.header_of[field] = f"{field} (constant)"
+                continue
+            if column.template is not None:
+                self.templates[field] = self._template(column, positions, origin, field)
+                used.update(i for _, i in self.templates[field] if i is not None)
+                self.header_of[field] = f"{field} (from {column.template})"
+                continue
+            found = tuple(
+                dict.fromkeys(positions[header_key(h)] for h in column.headers if header_key(h) in positions)
+            )
+            self.index[field] = found
+            used.update(found)
+            self.header_of[field] = header[found[0]] if found else column.headers[0]
+            if not found and column.default is None and fields.get(field):
                 missing.append(" or ".join(column.headers))
         if missing:
             raise MappingError(
@@ -154,16 +200,126 @@ class Resolved:
                 f"(its columns are: {', '.join(header) or 'none'})"
             )
         self.fields = list(mapping.columns)
+        # Columns of the file no field reads: a summary names them, so that a column a mapping misses
+        # (被执行人履行情况 spelt without 的) is seen, not silently dropped.
+        self.unused = [h for i, h in enumerate(header) if i not in used and h.strip()]
+        self.used = len(used)
+        self._multi = {f: ix for f, ix in self.index.items() if len(ix) > 1}
+        self._single = {f: ix[0] for f, ix in self.index.items() if len(ix) == 1}
+        self._absent = [f for f, ix in self.index.items() if not ix]
 
-    def values_of(self, cells: list[str | None]) -> dict[str, str | None]:
-        """The row's value for every mapped field: stripped text, None when empty or absent."""
+    @staticmethod
+    def _template(
+        column: Column, positions: dict[str, int], origin: str, field: str
+    ) -> list[tuple[str, int | None]]:
+        parts: list[tuple[str, int | None]] = []
+        text = column.template or ""
+        last = 0
+        for m in _PLACEHOLDER.finditer(text):
+            if m.start() > last:
+                parts.append((text[last : m.start()], None))
+            where = positions.get(header_key(m.group(1)))
+            if where is None:
+                raise MappingError(f"{origin}: {field}: the template names {m.group(1)!r}, not a column here")
+            parts.append(("", where))
+            last = m.end()
+        if last < len(text):
+            parts.append((text[last:], None))
+        return parts
+
+    def values_of(
+        self, cells: list[str | None], fallbacks: dict[str, str] | None = None
+    ) -> dict[str, str | None]:
+        """The row's value for every mapped field: stripped text, None when empty or absent. Where a later
+        header of a field gave the value, `fallbacks` learns which (for the row's report lines)."""
         out: dict[str, str | None] = {}
         n = len(cells)
-        for field, i in self.index.items():
-            value = cells[i] if i is not None and i < n else None
+        defaults = self.defaults
+        for field, i in self._single.items():
+            value = cells[i] if i < n else None
             if value is not None:
-                value = value.strip()
-                if not value:
-                    value = None
-            out[field] = value if value is not None else self.defaults[field]
+                value = value.strip() or None
+            out[field] = value if value is not None else defaults[field]
+        for field, indices in self._multi.items():
+            value = None
+            for k, i in enumerate(indices):
+                cell = cells[i] if i < n else None
+                if cell is not None and cell.strip():
+                    value = cell.strip()
+                    if k and fallbacks is not None:
+                        fallbacks[field] = self.header[i]
+                    break
+            out[field] = value if value is not None else defaults[field]
+        for field in self._absent:
+            out[field] = defaults[field]
+        for field, constant in self.constants.items():
+            out[field] = constant
+        for field, parts in self.templates.items():
+            pieces = []
+            filled = False
+            for literal, at in parts:
+                if at is None:
+                    pieces.append(literal)
+                    continue
+                cell = (cells[at] if at < n else None) or ""
+                filled = filled or bool(cell.strip())
+                pieces.append(cell.strip())
+            out[field] = "".join(pieces) if filled else defaults[field]
         return out
+
+
+@dataclass
+class Fit:
+    """How well a shipped mapping fits a file's header."""
+
+    loaded: LoadedMapping
+    used: int  # the file's columns the mapping reads
+    unused: list[str]
+    problem: str | None  # why it cannot load the file, None when it can
+
+    @property
+    def name(self) -> str:
+        return self.loaded.path.name
+
+    def why(self, columns: int) -> str:
+        if self.problem is not None:
+            return f"{self.name}: {self.problem}"
+        return f"{self.name}: reads {self.used} of the file's {columns} columns, every required field found"
+
+
+def shipped_mappings(kind: str) -> list[Path]:
+    """The shipped mappings of a kind: <kind>.yaml and the layouts <kind>.<layout>.yaml."""
+    return sorted(p for p in MAPPINGS_DIR.glob(f"{kind}*.yaml") if p.stem.split(".")[0] == kind)
+
+
+def fit(loaded: LoadedMapping, header: list[str], fields: dict[str, bool]) -> Fit:
+    try:
+        resolved = Resolved(loaded.mapping, header, fields, loaded.path.name)
+    except MappingError as exc:
+        return Fit(loaded, 0, [], str(exc).removeprefix(f"{loaded.path.name}: "))
+    return Fit(loaded, resolved.used, resolved.unused, None)
+
+
+def pick_mapping(
+    kind: str, header: list[str], fields: dict[str, bool], origin: str
+) -> tuple[LoadedMapping, str]:
+    """The shipped mapping of `kind` that reads most of the file's columns with every required field
+    found, and why it was picked; MappingError naming the candidates when none fits or two fit equally."""
+    fits = [fit(load_mapping(path), header, fields) for path in shipped_mappings(kind)]
+    good = sorted((f for f in fits if f.problem is None), key=lambda f: (-f.used, len(f.unused)))
+    columns = len([h for h in header if h.strip()])
+    if not good:
+        tried = "; ".join(f.why(columns) for f in fits)
+        raise MappingError(
+            f"{origin}: no shipped {kind} mapping fits this file ({tried}); give one with --mapping"
+        )
+    best = good[0]
+    tied = [f for f in good if (f.used, len(f.unused)) == (best.used, len(best.unused))]
+    if len(tied) > 1:
+        names = "; ".join(f.why(columns) for f in tied)
+        raise MappingError(
+            f"{origin}: {len(tied)} shipped {kind} mappings fit equally ({names}); choose one with --mapping"
+        )
+    others = [f.why(columns) for f in fits if f is not best]
+    why = best.why(columns) + (f" (also tried: {'; '.join(others)})" if others else "")
+    return best.loaded, why
