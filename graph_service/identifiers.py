@@ -16,6 +16,7 @@ from datetime import date
 from typing import Literal
 
 __all__ = [
+    "PROVINCE_CODES",
     "USCC_CHARSET",
     "IdentifierError",
     "ResidentId",
@@ -28,11 +29,15 @@ __all__ = [
     "is_valid_uscc",
     "mask_id_number",
     "normalize_code",
+    "normalize_enterprise_code",
     "normalize_name",
+    "normalize_org_code",
     "org_code_check_char",
+    "org_code_of",
     "parse_id_number",
     "person_key",
     "registration_check_digit",
+    "upgrade_id_number",
     "uscc_check_char",
     "validate_enterprise_code",
     "validate_id_number",
@@ -74,7 +79,7 @@ _ORGANISATION_TYPES: dict[str, str] = {
 # Only the province prefix is checked: divisions are renamed and merged over time, and codes
 # issued under a since-abolished county stay valid for life, so a full GB/T 2260 table would
 # reject genuine old codes.
-_PROVINCES = frozenset(
+PROVINCE_CODES = frozenset(
     [
         str(p)
         for first, last in ((11, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65))
@@ -82,6 +87,11 @@ _PROVINCES = frozenset(
     ]
     + ["71", "81", "82"]
 )
+# Residence permits for Hong Kong, Macau and Taiwan residents (港澳台居民居住证) carry resident-ID-shaped
+# numbers whose region is 810000, 820000 or 830000. 83 is no GB/T 2260 province (Taiwan is 71), so it
+# is accepted as a resident ID region only, and only as 830000; divisions of enterprise codes keep to
+# GB/T 2260.
+_PERMIT_REGIONS = frozenset({"830000"})
 # Organisations registered by central authorities carry the national-level code.
 _NATIONAL_DIVISION = "100000"
 
@@ -136,6 +146,16 @@ def _strip_invisible(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
+def normalize_enterprise_code(raw: str) -> str:
+    """normalize_code without the hyphens and dashes that print enterprise codes in groups
+    (91-110000-600037341L, MAJXU7DA-9). Not for person document numbers: person keys hash the
+    normalize_code form, which must stay as it is."""
+    code = normalize_code(raw)
+    if code.isalnum():
+        return code
+    return "".join(ch for ch in code if ch not in _DASHES)
+
+
 def normalize_name(raw: str) -> str:
     """Canonical form of an organisation or person name for comparison and display."""
     # NFKC already turns full-width brackets, letters, digits and U+3000 into their ASCII forms.
@@ -157,7 +177,7 @@ def _division_ok(code: str, *, allow_national: bool) -> bool:
         return False
     if allow_national and code == _NATIONAL_DIVISION:
         return True
-    return code[:2] in _PROVINCES
+    return code[:2] in PROVINCE_CODES
 
 
 # --- Unified Social Credit Code ---------------------------------------------------------------
@@ -185,7 +205,7 @@ def _charset_hint(ch: str) -> str:
 
 def validate_uscc(raw: str) -> str:
     """Return the normalised USCC or raise IdentifierError(kind="uscc") naming the failed check."""
-    code = normalize_code(raw)
+    code = normalize_enterprise_code(raw)
     if not code:
         raise _fail("uscc", "empty", code, "USCC is empty")
     if len(code) != 18:
@@ -261,6 +281,11 @@ def is_valid_uscc(raw: str) -> bool:
     return True
 
 
+def org_code_of(uscc: str) -> str:
+    """The organisation code a USCC embeds in positions 9-17 (GB 32100 4.4), after validating the USCC."""
+    return validate_uscc(uscc)[8:17]
+
+
 # --- Organisation code (GB 11714) -------------------------------------------------------------
 
 
@@ -280,10 +305,8 @@ def org_code_check_char(first8: str) -> str:
 
 def validate_org_code(raw: str) -> str:
     """Return the 9-character organisation code (hyphen removed) or raise IdentifierError(kind="org_code")."""
-    code = normalize_code(raw)
     # Certificates print the code as 8 + hyphen + check character.
-    if len(code) == 10 and code[8] in _DASHES:
-        code = code[:8] + code[9]
+    code = normalize_enterprise_code(raw)
     if not code:
         raise _fail("org_code", "empty", code, "organisation code is empty")
     if len(code) != 9:
@@ -320,6 +343,12 @@ def validate_org_code(raw: str) -> str:
     return code
 
 
+def normalize_org_code(raw: str) -> str:
+    """An organisation code as written (MAJXU7DA-9, full width, blanks) in its 9-character form without
+    the hyphen, after the GB 11714 check; IdentifierError(kind="org_code") otherwise."""
+    return validate_org_code(raw)
+
+
 # --- Resident identity number (GB 11643) ------------------------------------------------------
 
 
@@ -333,24 +362,55 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK_CHARS[total % 11]
 
 
+def upgrade_id_number(number15: str) -> str:
+    """The 18-character form of a first-generation 15-digit resident ID (GB 11643-1999 annex): the
+    century 19 inserted before the two-digit birth year and the check character appended. Only the
+    shape is checked here; parse_id_number checks the result."""
+    number = normalize_code(number15)
+    if len(number) != 15:
+        raise _fail(
+            "id_number", "length", number, f"a first-generation ID number has 15 digits, got {len(number)}"
+        )
+    if not (number.isascii() and number.isdigit()):
+        raise _fail("id_number", "charset", number, "a first-generation ID number is 15 digits only")
+    # Every first-generation number was issued to someone born in the 1900s.
+    first17 = number[:6] + "19" + number[6:]
+    return first17 + id_check_char(first17)
+
+
+def _is_first_generation(number: str) -> bool:
+    return len(number) == 15 and number.isascii() and number.isdigit()
+
+
 def parse_id_number(raw: str, today: date | None = None) -> ResidentId:
     """Validate a resident identity number and split it into its fields.
 
-    Messages never quote the whole number, because error text ends up in logs and reject files.
+    A first-generation 15-digit number is converted to its 18-character form (upgrade_id_number), which
+    is the number returned: both forms name the same person. Messages never quote the whole number,
+    because error text ends up in logs and reject files.
     """
     number = normalize_code(raw)
+    if _is_first_generation(number):
+        try:
+            return _parse_18(upgrade_id_number(number), today, first_generation=True)
+        except IdentifierError as err:
+            raise _fail(
+                err.kind, err.check, number, f"first-generation (15-digit) ID number: {err.message}"
+            ) from None
+    return _parse_18(number, today)
+
+
+def _parse_18(number: str, today: date | None, first_generation: bool = False) -> ResidentId:
     if not number:
         raise _fail("id_number", "empty", number, "ID number is empty")
     if len(number) != 18:
-        if len(number) == 15 and number.isascii() and number.isdigit():
-            message = (
-                "ID number has 15 digits: first-generation IDs must be converted to 18 digits "
-                "(insert the century '19' before the birth year and append the GB 11643 check "
-                "character) before loading"
-            )
-        else:
-            message = f"ID number must be 18 characters, got {len(number)} (GB 11643)"
-        raise _fail("id_number", "length", number, message)
+        raise _fail(
+            "id_number",
+            "length",
+            number,
+            f"ID number must be 18 characters (or a first-generation 15 digits), got {len(number)} "
+            f"(GB 11643)",
+        )
     bad = _first_outside(number[:17], _DIGITS)
     if bad < 0 and number[17] not in _DIGITS + "X":
         bad = 17
@@ -363,7 +423,18 @@ def parse_id_number(raw: str, today: date | None = None) -> ResidentId:
             f"a digit or X (GB 11643)",
         )
     region = number[:6]
-    if not _division_ok(region, allow_national=False):
+    if region[0] == "9" and not first_generation:
+        # No province code starts with 9; the 18-character foreign permanent resident ID (issued since
+        # 2023: 9, the issuing province, the nationality, the birth date) does.
+        raise _fail(
+            "id_number",
+            "foreign_permit",
+            number,
+            "the number begins with 9: it looks like a foreign permanent resident ID "
+            "(外国人永久居留身份证), not a resident identity number; give the row the document type "
+            "foreign_permit",
+        )
+    if not (_division_ok(region, allow_national=False) or region in _PERMIT_REGIONS):
         raise _fail(
             "id_number",
             "region",
@@ -442,7 +513,7 @@ def registration_check_digit(first14: str) -> str:
 
 def validate_registration_number(raw: str) -> str:
     """Return the normalised 15-digit number or raise IdentifierError(kind="registration_number")."""
-    number = normalize_code(raw)
+    number = normalize_enterprise_code(raw)
     if not number:
         raise _fail("registration_number", "empty", number, "registration number is empty")
     if len(number) != 15:
@@ -482,7 +553,7 @@ def validate_registration_number(raw: str) -> str:
 
 def validate_enterprise_code(raw: str) -> tuple[str, str]:
     """Validate whichever enterprise identifier this is: ("uscc" | "registration_number", normalised)."""
-    code = normalize_code(raw)
+    code = normalize_enterprise_code(raw)
     if not code:
         raise _fail("enterprise_code", "empty", code, "enterprise code is empty")
     if len(code) == 18:
@@ -528,7 +599,7 @@ def person_key(number: str, secret: str | bytes, document_type: str = "resident_
     """Graph key for a person: a keyed hash, so the graph never stores raw ID numbers as keys.
 
     The document type is part of the hashed text because numbers are unique only within one
-    kind of document.
+    kind of document. A first-generation 15-digit resident ID is keyed in its 18-character form.
     """
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
     if not key:
@@ -538,6 +609,9 @@ def person_key(number: str, secret: str | bytes, document_type: str = "resident_
     code = normalize_code(number)
     if not code:
         raise _fail("document", "empty", code, "document number is empty; a person cannot be keyed by it")
+    if document_type == "resident_id" and _is_first_generation(code):
+        # The 15-digit and the 18-character form are one person's one number (parse_id_number).
+        code = upgrade_id_number(code)
     if "*" in code:
         # Distinct people share a masked form, so keying on it would merge them into one node.
         raise _fail(

@@ -16,7 +16,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from graph_service.identifiers import IdentifierError, is_valid_id_number, validate_uscc
+from graph_service.identifiers import (
+    IdentifierError,
+    is_valid_id_number,
+    validate_registration_number,
+    validate_uscc,
+)
 
 
 class RoleType(StrEnum):
@@ -91,8 +96,20 @@ def check_subject_key(kind: str, key: str, field: str) -> None:
     if kind == "person":
         if not re.fullmatch(PERSON_KEY, key):
             raise ValueError(f"{field}: a person is referred to by its person key (P and 32 hex characters)")
-    elif not re.fullmatch(ORG_CODE_SHAPE, key) or is_valid_id_number(key):
+    elif not re.fullmatch(ORG_CODE_SHAPE, key) or (is_valid_id_number(key) and not _registration_number(key)):
         raise ValueError(f"{field}: not an organisation code")
+
+
+def _registration_number(key: str) -> bool:
+    """A 15-digit registration number that passes its check digit: one that also reads as a first-generation
+    ID number is still kept as the organisation's code (its check digit makes it one)."""
+    if len(key) != 15:
+        return False
+    try:
+        validate_registration_number(key)
+    except IdentifierError:
+        return False
+    return True
 
 
 def _utc(moment: datetime) -> datetime:

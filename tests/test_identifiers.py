@@ -21,11 +21,15 @@ from graph_service.identifiers import (
     is_valid_uscc,
     mask_id_number,
     normalize_code,
+    normalize_enterprise_code,
     normalize_name,
+    normalize_org_code,
     org_code_check_char,
+    org_code_of,
     parse_id_number,
     person_key,
     registration_check_digit,
+    upgrade_id_number,
     uscc_check_char,
     validate_enterprise_code,
     validate_id_number,
@@ -51,6 +55,7 @@ CHECK_NAMES = {
     "region",
     "birth_date",
     "sequence",
+    "foreign_permit",
 }
 
 # Written out independently of the module so the tests check it against GB 32100 Appendix A.
@@ -250,7 +255,7 @@ def test_normalize_name() -> None:
         ("91110000600037341LL", "length"),
         ("91110000600O37341L", "charset"),
         ("91110000600037341I", "charset"),
-        ("9111000060003734-L", "charset"),
+        ("9111000060003734#L", "charset"),
         ("B1110000600037341L", "registration_authority"),
         ("04110000600037341L", "registration_authority"),
         ("94110000600037341L", "organisation_type"),
@@ -288,12 +293,14 @@ def test_uscc_check_character_message() -> None:
     ("raw", "check"),
     [
         ("", "empty"),
-        ("340524800101001", "length"),
+        ("34052480010100", "length"),
         ("3405241980010100", "length"),
         ("3405241980010100XX", "charset"),
         ("34052419800101001A", "charset"),
-        (with_id_check("99052419800101001"), "region"),
+        (with_id_check("99052419800101001"), "foreign_permit"),
         (with_id_check("10000019800101001"), "region"),
+        (with_id_check("83052419800101001"), "region"),
+        ("990524800101001", "region"),
         (with_id_check("34052419800230001"), "birth_date"),
         (with_id_check("34052419801301001"), "birth_date"),
         (with_id_check("34052418991231001"), "birth_date"),
@@ -308,12 +315,56 @@ def test_id_failure_checks(raw: str, check: str) -> None:
     assert info.value.check == check
 
 
-def test_fifteen_digit_id_says_to_convert() -> None:
+def test_fifteen_digit_id_is_upgraded_to_eighteen() -> None:
+    assert upgrade_id_number("340524800101001") == "34052419800101001X"
+    assert upgrade_id_number(" ３４０５２４８００１０１００１ ") == "34052419800101001X"
+    rid = parse_id_number("340524800101001")
+    assert rid == parse_id_number("34052419800101001X")
+    assert (rid.number, rid.birth_date, rid.sex) == ("34052419800101001X", date(1980, 1, 1), "male")
+    assert validate_id_number("340524800101001") == "34052419800101001X"
+    assert check_of(upgrade_id_number, "34052480010100") == "length"
+    assert check_of(upgrade_id_number, "34052480010100X") == "charset"
+
+
+def test_fifteen_digit_id_with_a_bad_date_fails_saying_so() -> None:
     with pytest.raises(IdentifierError) as info:
-        validate_id_number("340524800101001")
-    assert info.value.check == "length"
-    assert "15" in info.value.message
-    assert "convert" in info.value.message
+        parse_id_number("340524801301001")
+    assert (info.value.kind, info.value.check) == ("id_number", "birth_date")
+    assert info.value.message.startswith("first-generation (15-digit) ID number: ")
+    assert "1980-13-01 is not a calendar date" in info.value.message
+    assert "340524801301001" not in info.value.message
+    assert check_of(parse_id_number, "340524800101000") == "sequence"
+
+
+def test_both_forms_of_an_id_give_one_person_key_and_person() -> None:
+    from graph_service.persons import person_from_document
+
+    assert person_key("340524800101001", "k") == person_key("34052419800101001X", "k")
+    # Other documents are keyed as given: only a resident ID has a first-generation form.
+    assert person_key("340524800101001", "k", "passport") != person_key("34052419800101001X", "k", "passport")
+    old = person_from_document("340524800101001", "张三", "k")
+    new = person_from_document("34052419800101001X", "张三", "k")
+    assert old == new
+    assert old.id_number == "34052419800101001X"
+    assert old.id_masked == "3405**********001X"
+
+
+def test_residence_permit_regions_pass_for_ids_only() -> None:
+    for region in ("810000", "820000", "830000"):
+        number = with_id_check(region + "19900101001")
+        assert parse_id_number(number).region == region
+    # 83 is no GB/T 2260 province: not a division of an enterprise code.
+    assert check_of(validate_uscc, with_uscc_check("91830000600037341")) == "division"
+    assert check_of(validate_registration_number, "830000000000016") == "division"
+
+
+def test_foreign_permanent_resident_id_is_named_as_such() -> None:
+    with pytest.raises(IdentifierError) as info:
+        parse_id_number(with_id_check("91115619800101001"))
+    assert info.value.check == "foreign_permit"
+    assert "foreign permanent resident ID" in info.value.message
+    assert "document type foreign_permit" in info.value.message
+    assert "region code" not in info.value.message
 
 
 def test_future_birth_date_fails() -> None:
@@ -337,7 +388,7 @@ def test_id_error_messages_do_not_quote_the_number() -> None:
         ("", "empty"),
         ("6000373", "length"),
         ("60003734-12", "length"),
-        ("60003734-", "charset"),
+        ("60003734-", "length"),
         ("6000373#1", "charset"),
         ("60003734A", "charset"),
         ("600037342", "check_character"),
@@ -379,6 +430,30 @@ def test_enterprise_code_dispatch_and_length() -> None:
         validate_enterprise_code("110108000000017")
     assert (info.value.kind, info.value.check) == ("registration_number", "check_character")
     assert check_of(validate_enterprise_code, "") == "empty"
+
+
+def test_hyphens_and_blanks_inside_enterprise_codes_are_dropped() -> None:
+    assert validate_uscc("91-110000-600037341L") == "91110000600037341L"
+    assert validate_uscc("91 110000 600037341 L") == "91110000600037341L"
+    assert validate_uscc("91\u2013110000\u2013600037341L") == "91110000600037341L"
+    assert validate_enterprise_code("91-110000-600037341L") == ("uscc", "91110000600037341L")
+    assert validate_enterprise_code("110108-00000001-6") == ("registration_number", "110108000000016")
+    assert validate_registration_number("110108 000000016") == "110108000000016"
+    assert validate_org_code("MAJXU7DA-9") == validate_org_code("MAJXU7DA9") == "MAJXU7DA9"
+    assert normalize_enterprise_code("ｍａｊｘｕ７ｄａ－９") == "MAJXU7DA9"
+    # Person document numbers keep their form: their keys hash it.
+    assert normalize_code("E1234-5678") == "E1234-5678"
+
+
+def test_org_code_of_a_uscc_and_normalize_org_code() -> None:
+    assert org_code_of("91110000600037341L") == "600037341"
+    assert org_code_of("91-110000-600037341l") == "600037341"
+    assert check_of(org_code_of, "91110000600037341A") == "check_character"
+    assert normalize_org_code(" 60003734-1 ") == "600037341"
+    assert normalize_org_code("MAJXU7DA-9") == "MAJXU7DA9"
+    with pytest.raises(IdentifierError) as info:
+        normalize_org_code("60003734-2")
+    assert (info.value.kind, info.value.check) == ("org_code", "check_character")
 
 
 def test_error_value_is_truncated_and_error_pickles() -> None:
@@ -458,6 +533,9 @@ VALIDATORS: list[Callable[[str], object]] = [
     parse_id_number,
     validate_registration_number,
     validate_enterprise_code,
+    upgrade_id_number,
+    org_code_of,
+    normalize_org_code,
 ]
 
 

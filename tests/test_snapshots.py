@@ -693,6 +693,27 @@ def test_a_broken_file_as_a_user_runs_it(cli_env: Path) -> None:
     assert number[:-1] not in (tmp / "r.csv").read_text(encoding="utf-8")
 
 
+def test_the_reject_file_neither_runs_formulas_nor_shows_id_numbers(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp = cli_env
+    number = f.person(5).id_number or ""
+    bad = tmp / "formula.jsonl"
+    # A field name is the file's own text, and goes into the report as the reason's field.
+    bad.write_text(
+        to_line({"record": "enterprise", "uscc": f.uscc(32), "name": "好公司", '=HYPERLINK("http://x")': 1})
+        + to_line({"record": "enterprise", "uscc": f.uscc(33), "name": "好公司", f"@{number}": 1})
+        + to_line({"record": "enterprise", "uscc": f.uscc(34), "name": "好公司"}),
+        encoding="utf-8",
+    )
+    run_cli(capsys, "import", str(bad))
+    text = (tmp / "formula.jsonl.rejects.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    masked = number[:4] + "*" * 10 + number[-4:]
+    assert [r[2] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "'@" + masked]
+    assert number not in text
+
+
 # -- for the round trips on the synthetic county (test_snapshots_from_neo4j.py, test_snapshots_to_neo4j.py) --
 
 DAY = date(2026, 6, 30)

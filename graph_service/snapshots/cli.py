@@ -34,6 +34,7 @@ from graph_service.settings import Settings
 from graph_service.snapshots.exporter import ExportSummary, export_snapshot, export_to_path, resolve_subject
 from graph_service.snapshots.format import DATA_RECORDS, OnProgress, SnapshotError
 from graph_service.snapshots.importer import ImportSummary, Reject, import_file
+from graph_service.text_safety import report_cell
 
 ID_NUMBER_WARNING = (
     "warning: the file will hold full ID numbers (personal information; docs/domain.md, 'Disclosure and "
@@ -223,7 +224,10 @@ def import_command(
         writer.writerow(["line", "record", "field", "reason"])
 
         def on_reject(reject: Reject) -> None:
-            writer.writerow([reject.line, reject.record, reject.field, reject.reason])
+            # A file for people, opened in a spreadsheet: a reason quoting what a line held must neither
+            # show an ID number nor run as a formula.
+            cells = (reject.line, reject.record, reject.field, reject.reason)
+            writer.writerow([report_cell(v) for v in cells])
 
         try:
             with rejects, _progress(err, in_bytes=True) as report:
