@@ -64,3 +64,9 @@ RETURN properties(l) AS props, named
 UNWIND $rows AS row
 MATCH (l:ListEntry {entry_id: row.entry_id})
 SET l.count_from = row.count_from, l.count_to = row.count_to
+
+// name: set_missing_org_codes
+// Enterprises written before org_code was stored beside the USCC get it, as neo4j_store._searchable
+// derives it (Enterprise.org_code): positions 9-17 of a valid code. Needs an auto-commit transaction.
+MATCH (e:Enterprise) WHERE e.org_code IS NULL AND e.id_valid = true
+CALL (e) { SET e.org_code = substring(e.uscc, 8, 9) } IN TRANSACTIONS OF 10000 ROWS

@@ -19,6 +19,23 @@ UNWIND $person_keys AS key
 MATCH (p:Person {person_key: key})
 RETURN properties(p) AS props
 
+// name: find_enterprises
+// The enterprises each code identifies, by the index of its kind; codes come normalised and deduplicated.
+CALL () {
+  UNWIND $org_codes AS code
+  MATCH (e:Enterprise {org_code: code})
+  RETURN code, properties(e) AS props
+  UNION ALL
+  UNWIND $registration_numbers AS code
+  MATCH (e:Enterprise {registration_number: code})
+  RETURN code, properties(e) AS props
+  UNION ALL
+  UNWIND $registry_ids AS code
+  MATCH (e:Enterprise {registry_id: code})
+  RETURN code, properties(e) AS props
+}
+RETURN code, props
+
 // name: get_entry
 MATCH (l:ListEntry {entry_id: $entry_id})
 OPTIONAL MATCH (l)-[n:NAMED_RESPONSIBLE]->(p:Person)

@@ -29,3 +29,13 @@ CREATE TEXT INDEX enterprise_search IF NOT EXISTS FOR (e:Enterprise) ON (e.name_
 
 // name: index_person_search
 CREATE TEXT INDEX person_search IF NOT EXISTS FOR (p:Person) ON (p.name_norm)
+
+// name: index_enterprise_org_code
+// find_enterprises: the organisation code in a USCC's positions 9-17, kept beside it as org_code.
+CREATE INDEX enterprise_org_code IF NOT EXISTS FOR (e:Enterprise) ON (e.org_code)
+
+// name: index_enterprise_registration_number
+CREATE INDEX enterprise_registration_number IF NOT EXISTS FOR (e:Enterprise) ON (e.registration_number)
+
+// name: index_enterprise_registry_id
+CREATE INDEX enterprise_registry_id IF NOT EXISTS FOR (e:Enterprise) ON (e.registry_id)

@@ -12,9 +12,9 @@ import hashlib
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graph_service.identifiers import (
     IdentifierError,
@@ -123,6 +123,10 @@ Moment = Annotated[datetime, AfterValidator(_utc)]
 # Bookkeeping a store keeps about when it learnt a record, not data of the record: two versions that
 # differ only in these are the same record (a reload changes nothing).
 STAMPS: frozenset[str] = frozenset({"loaded_at", "recorded_at", "end_recorded_at"})
+# Optional fields added after stores had fingerprinted records (neo4j_store.fingerprint): left out of a
+# fingerprint while unset, so a record without them keeps the fingerprint it was stored with and a reload
+# of it reports it unchanged.
+LATER_FIELDS: frozenset[str] = frozenset({"registration_number", "registry_id", "capital_currency"})
 
 
 class _Record(BaseModel):
@@ -149,6 +153,65 @@ class Enterprise(_Record):
     legal_form: str | None = Field(default=None, max_length=MAX_TEXT["short"])
     # False for a code kept although it fails its check, so that nothing a source sent is lost.
     id_valid: bool = True
+    # The legacy 15-digit registration number (注册号, GS 15-2006) the registry still shows beside the USCC.
+    registration_number: str | None = None
+    # The registration authority's own id of the subject (主体身份代码): opaque, compared as given apart
+    # from surrounding blanks.
+    registry_id: str | None = Field(default=None, max_length=64)
+    # ISO 4217 code of the registered capital's currency (USD, HKD, EUR …); registered_capital stays in 万
+    # of it. None is CNY, as before the field existed, and CNY is stored as None: one form for one fact,
+    # so a source that names the currency and one that does not give the same record.
+    capital_currency: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_code(cls, data: Any) -> Any:
+        # A valid USCC is stored in its canonical form (upper case, no blanks or hyphens), so that roles and
+        # entries, which refer to it in that form, find it.
+        if not isinstance(data, dict) or data.get("id_valid", True) is not True:
+            return data
+        if isinstance(data.get("uscc"), str):
+            try:
+                code = validate_uscc(data["uscc"])
+            except IdentifierError:
+                return data  # the after-validator names the failed check
+            if code != data["uscc"]:
+                data = {**data, "uscc": code}
+        return data
+
+    @field_validator("registration_number")
+    @classmethod
+    def _registration_number(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return validate_registration_number(value)
+        except IdentifierError as err:
+            raise ValueError(str(err)) from None
+
+    @field_validator("registry_id")
+    @classmethod
+    def _registry_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError("a registry id cannot be blank; leave the field out instead")
+        if not value.isprintable():
+            raise ValueError("a registry id holds no control characters")
+        if is_valid_id_number(value):
+            raise ValueError("looks like a resident ID number, not a registry's subject id")
+        return value
+
+    @field_validator("capital_currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError("an ISO 4217 currency code of three letters, such as CNY, USD, HKD or EUR")
+        return None if code == "CNY" else code
 
     @model_validator(mode="after")
     def _check_code(self) -> Enterprise:
@@ -165,6 +228,12 @@ class Enterprise(_Record):
     def division(self) -> str:
         """The administrative division (GB/T 2260) the code was issued in."""
         return self.uscc[2:8]
+
+    @property
+    def org_code(self) -> str | None:
+        """The organisation code (GB 11714) in USCC positions 9-17; None for a code kept although it fails
+        its check, whose parts cannot be trusted."""
+        return self.uscc[8:17] if self.id_valid else None
 
 
 class Person(_Record):

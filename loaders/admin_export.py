@@ -4,11 +4,11 @@ The files are written from any store through the contract's iter_records, in con
 first load, `credit-graph export-admin` runs the loaders into a staging embedded store and exports
 that, so the files hold exactly what a load would write: validated, resolved, deduplicated. They carry
 the properties the Neo4j backend itself writes (cypher/writes.cypher, neo4j_store._flat): a node's
-model fields that are set, plus `fingerprint`; a role relationship's fields without its ends
-(holder_kind, holder_key, enterprise) and its type, plus `role_id` and `fingerprint`; an entry's NAMES
-and NAMED_RESPONSIBLE {role, name, ordinal} relationships. A later load of the same data into the
-imported database therefore changes nothing. Listing events and feedback are not exported: a first
-load has none.
+model fields that are set, plus `fingerprint` (and an enterprise's `org_code`); a role relationship's
+fields without its ends (holder_kind, holder_key, enterprise) and its type, plus `role_id` and
+`fingerprint`; an entry's NAMES and NAMED_RESPONSIBLE {role, name, ordinal} relationships. A later load
+of the same data into the imported database therefore changes nothing. Listing events and feedback are
+not exported: a first load has none.
 """
 
 from __future__ import annotations
@@ -135,6 +135,14 @@ def _entry_history(entry: ListEntry) -> list[str]:
     ]
 
 
+# The organisation code an enterprise node carries beside its USCC (neo4j_store._searchable).
+ENTERPRISE_DERIVED = ("org_code",)
+
+
+def _enterprise_codes(enterprise: Enterprise) -> list[str]:
+    return [_cell(enterprise.org_code)]
+
+
 def write_admin_import(store: GraphStore, folder: Path, database: str = "neo4j") -> AdminExport:
     """Node and relationship files in the neo4j-admin header format, and the command that imports them."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -165,7 +173,15 @@ def write_admin_import(store: GraphStore, folder: Path, database: str = "neo4j")
         out.close()
         nodes.append((label, out.path, out.rows))
 
-    node_file("Enterprise", "enterprises.csv", "uscc", Enterprise, _records(store, "enterprises", Enterprise))
+    node_file(
+        "Enterprise",
+        "enterprises.csv",
+        "uscc",
+        Enterprise,
+        _records(store, "enterprises", Enterprise),
+        derived=_enterprise_codes,
+        derived_header=ENTERPRISE_DERIVED,
+    )
     node_file("Person", "persons.csv", "person_key", Person, _records(store, "persons", Person))
     entries = _records(store, "entries", ListEntry)
     node_file(

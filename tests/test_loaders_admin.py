@@ -108,6 +108,8 @@ def test_exported_rows_are_the_stored_records(store: GraphStore, tmp_path: Path)
                 )
                 assert held is not None
                 assert props.pop("fingerprint") == fingerprint(held)
+                if isinstance(held, Enterprise):
+                    assert props.pop("org_code", None) == held.org_code
                 assert model.model_validate(props) == held
                 n += 1
             assert n == staging.counts()["enterprises" if model is Enterprise else "persons"]

@@ -93,6 +93,17 @@ class VisibleStore(GraphStore):
     def get_enterprise(self, uscc: str) -> Enterprise | None:
         return self.inner.get_enterprise(uscc)
 
+    def find_enterprises(
+        self,
+        *,
+        org_codes: Collection[str] = (),
+        registration_numbers: Collection[str] = (),
+        registry_ids: Collection[str] = (),
+    ) -> dict[str, list[Enterprise]]:
+        return self.inner.find_enterprises(
+            org_codes=org_codes, registration_numbers=registration_numbers, registry_ids=registry_ids
+        )
+
     def get_enterprises(self, usccs: Collection[str]) -> dict[str, Enterprise]:
         return self.inner.get_enterprises(usccs)
 

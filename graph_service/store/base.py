@@ -7,13 +7,13 @@ orderings are part of the contract and are spelled out on each method.
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from graph_service.identifiers import normalize_name
+from graph_service.identifiers import normalize_enterprise_code, normalize_name
 from graph_service.model import (
     Enterprise,
     EntryEvent,
@@ -193,6 +193,47 @@ class EntryLink(BaseModel):
     role: str | None = None
 
 
+class CodeLookup(BaseModel):
+    """The codes of one find_enterprises call in the form they are compared in: deduplicated and sorted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_codes: list[str]
+    registration_numbers: list[str]
+    registry_ids: list[str]
+
+    def empty(self) -> bool:
+        return not (self.org_codes or self.registration_numbers or self.registry_ids)
+
+
+def lookup_codes(
+    org_codes: Collection[str], registration_numbers: Collection[str], registry_ids: Collection[str]
+) -> CodeLookup:
+    """Codes as find_enterprises compares them: organisation codes and registration numbers as enterprise
+    codes are normalised (half width, upper case, no blanks or hyphens: MAJXU7DA-9 is MAJXU7DA9), registry
+    ids without surrounding blanks, as Enterprise keeps them. A code that is nothing after that is left
+    out. They are not validated: a code no stored record has simply matches nothing."""
+
+    def cleaned(codes: Collection[str], clean: Callable[[str], str]) -> list[str]:
+        if isinstance(codes, str):
+            raise TypeError("find_enterprises: give a collection of codes, not one string")
+        return sorted({c for c in map(clean, codes) if c})
+
+    return CodeLookup(
+        org_codes=cleaned(org_codes, normalize_enterprise_code),
+        registration_numbers=cleaned(registration_numbers, normalize_enterprise_code),
+        registry_ids=cleaned(registry_ids, str.strip),
+    )
+
+
+def found_by_code(matches: Iterable[tuple[str, Enterprise]]) -> dict[str, list[Enterprise]]:
+    """(code, enterprise) matches as find_enterprises returns them: each code's enterprises once, by uscc."""
+    found: dict[str, dict[str, Enterprise]] = {}
+    for code, enterprise in matches:
+        found.setdefault(code, {})[enterprise.uscc] = enterprise
+    return {code: [held[k] for k in sorted(held)] for code, held in sorted(found.items())}
+
+
 def names_edge_id(entry_id: str) -> str:
     return f"N{entry_id}"
 
@@ -291,6 +332,22 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
         """The persons among these keys, by key (unknown keys absent), in one call."""
+
+    @abc.abstractmethod
+    def find_enterprises(
+        self,
+        *,
+        org_codes: Collection[str] = (),
+        registration_numbers: Collection[str] = (),
+        registry_ids: Collection[str] = (),
+    ) -> dict[str, list[Enterprise]]:
+        """The stored enterprises each code identifies, for sources that name an organisation by an older
+        or another code than its USCC: an organisation code (GB 11714) matches the enterprises whose
+        USCC embeds it (positions 9-17, Enterprise.org_code), a registration number their
+        registration_number, a registry id their registry_id. Codes are compared in lookup_codes' form,
+        which is also the key they are returned under; a code matching nothing is absent, one matching
+        several has them all, by uscc: the caller decides, the store does not guess. A code given as two
+        kinds has the matches of both. Up to 10,000 codes per call in one or a few queries."""
 
     @abc.abstractmethod
     def get_entry(self, entry_id: str) -> ListEntry | None:

@@ -55,6 +55,8 @@ from graph_service.store.base import (
     check_ownership_args,
     cover_admits,
     empty_counts,
+    found_by_code,
+    lookup_codes,
     named_responsible_edge_id,
     names_edge_id,
     reference_day,
@@ -69,7 +71,9 @@ M = TypeVar("M", bound=BaseModel)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS enterprises (uscc TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enterprises (
+    uscc TEXT PRIMARY KEY, data TEXT NOT NULL, org_code TEXT, registration_number TEXT, registry_id TEXT
+);
 CREATE TABLE IF NOT EXISTS persons (person_key TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roles (role_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries (entry_id TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -80,7 +84,23 @@ CREATE TABLE IF NOT EXISTS feedback (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, data TEXT NOT NULL
 );
 """
-SCHEMA_VERSION = "1"
+# 2: the enterprises table has the columns find_enterprises looks codes up in (ENTERPRISE_CODES).
+SCHEMA_VERSION = "2"
+# Copies of an enterprise's other codes beside its JSON, each indexed: the lookups of find_enterprises.
+ENTERPRISE_CODES = ("org_code", "registration_number", "registry_id")
+INDEXES = """
+CREATE INDEX IF NOT EXISTS enterprise_org_code ON enterprises (org_code);
+CREATE INDEX IF NOT EXISTS enterprise_registration_number ON enterprises (registration_number);
+CREATE INDEX IF NOT EXISTS enterprise_registry_id ON enterprises (registry_id);
+"""
+UPSERT_ENTERPRISE = (
+    "INSERT OR REPLACE INTO enterprises (uscc, data, org_code, registration_number, registry_id) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def _enterprise_row(e: Enterprise) -> tuple[str, str, str | None, str | None, str | None]:
+    return (e.uscc, e.model_dump_json(), e.org_code, e.registration_number, e.registry_id)
 
 
 def _same(old: BaseModel | None, new: BaseModel) -> bool:
@@ -118,6 +138,8 @@ class EmbeddedStore(GraphStore):
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            self._migrate()
+            self._db.executescript(INDEXES)
         except (sqlite3.Error, OSError) as exc:
             self._lock_file.close()
             reason = getattr(exc, "strerror", None) or exc
@@ -135,6 +157,33 @@ class EmbeddedStore(GraphStore):
         self._rebuild()
 
     # -- start-up -----------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        """Bring a store written by an earlier version to this schema, in one transaction: a store of
+        version 1 gets the code columns of its enterprises, filled from their records."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(enterprises)")}
+        missing = [name for name in ENTERPRISE_CODES if name not in columns]
+        if not missing:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in missing:  # names from this module's own constant
+                self._db.execute(f"ALTER TABLE enterprises ADD COLUMN {name} TEXT")
+            filled = [
+                (e.org_code, e.registration_number, e.registry_id, e.uscc)
+                for e in self._rows("enterprises", Enterprise)
+            ]
+            self._db.executemany(
+                "UPDATE enterprises SET org_code = ?, registration_number = ?, registry_id = ? "
+                "WHERE uscc = ?",
+                filled,
+            )
+            self._db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (SCHEMA_VERSION,))
+            self._db.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
 
     def _rows(self, table: str, model: type[M], in_order: bool = False) -> Iterable[M]:
         # Table names come from this module's own constants, never from input.
@@ -229,7 +278,10 @@ class EmbeddedStore(GraphStore):
         put: Callable[[M], None],
         check: Callable[[Sequence[M]], list[tuple[str, str]]] | None = None,
         stamp: Callable[[M | None, M, datetime], M] | None = None,
+        statement: tuple[str, Callable[[M], tuple[object, ...]]] | None = None,
     ) -> WriteResult:
+        """Write the changed rows: as (key, JSON) into the table, or with `statement`, an INSERT and the
+        values it takes from a record."""
         with self._lock:
             if check is not None and (missing := check(rows)):
                 raise MissingReferenceError(missing)
@@ -250,17 +302,28 @@ class EmbeddedStore(GraphStore):
                     result.updated += 1
                 changed.append(row if stamp is None else stamp(old, row, now))
             if changed:
+                if statement is None:
+                    sql, values = f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", None
+                else:
+                    sql, values = statement
                 with self._transaction():
                     self._db.executemany(
-                        f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
-                        [(key_of(r), r.model_dump_json()) for r in changed],
+                        sql,
+                        [(key_of(r), r.model_dump_json()) if values is None else values(r) for r in changed],
                     )
                 for row in changed:
                     put(row)
             return result
 
     def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
-        return self._write("enterprises", rows, lambda e: e.uscc, self._enterprises, self._put_enterprise)
+        return self._write(
+            "enterprises",
+            rows,
+            lambda e: e.uscc,
+            self._enterprises,
+            self._put_enterprise,
+            statement=(UPSERT_ENTERPRISE, _enterprise_row),
+        )
 
     def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
         return self._write("persons", rows, lambda p: p.person_key, self._persons, self._put_person)
@@ -365,6 +428,34 @@ class EmbeddedStore(GraphStore):
 
     def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
         return {k: p for k in person_keys if (p := self._persons.get(k)) is not None}
+
+    def find_enterprises(
+        self,
+        *,
+        org_codes: Collection[str] = (),
+        registration_numbers: Collection[str] = (),
+        registry_ids: Collection[str] = (),
+    ) -> dict[str, list[Enterprise]]:
+        codes = lookup_codes(org_codes, registration_numbers, registry_ids)
+        if codes.empty():
+            return {}
+        matches: list[tuple[str, Enterprise]] = []
+        with self._lock:
+            # As many codes a statement as SQLite takes parameters: 10,000 codes are one or two queries.
+            size = min(self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), 10_000)
+            for column, wanted in (
+                ("org_code", codes.org_codes),
+                ("registration_number", codes.registration_numbers),
+                ("registry_id", codes.registry_ids),
+            ):
+                for i in range(0, len(wanted), size):
+                    chunk = wanted[i : i + size]
+                    # The column is one of this method's constants; the codes are parameters.
+                    marks = ", ".join("?" * len(chunk))
+                    query = f"SELECT {column}, uscc FROM enterprises WHERE {column} IN ({marks})"
+                    found = self._db.execute(query, chunk).fetchall()
+                    matches += [(code, self._enterprises[uscc]) for code, uscc in found]
+        return found_by_code(matches)
 
     def get_entry(self, entry_id: str) -> ListEntry | None:
         return self._entries.get(entry_id)

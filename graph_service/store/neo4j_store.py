@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from graph_service.domain.history import as_known, counting_periods, in_force_on
 from graph_service.model import (
+    LATER_FIELDS,
     STAMPS,
     Enterprise,
     EntryEvent,
@@ -51,6 +52,8 @@ from graph_service.store.base import (
     check_neighbourhood_args,
     check_ownership_args,
     empty_counts,
+    found_by_code,
+    lookup_codes,
     named_responsible_edge_id,
     names_edge_id,
     search_form,
@@ -67,7 +70,9 @@ T = TypeVar("T")
 def fingerprint(record: BaseModel) -> str:
     """Hash of a record without its stamps (loaded_at, recorded_at): equal data, equal fingerprint."""
     # 128 bits tell versions of one record apart; shorter than a full digest, stored on every edge.
-    return hashlib.sha256(record.model_dump_json(exclude=set(STAMPS)).encode()).hexdigest()[:32]
+    fields = type(record).model_fields
+    unset = {name for name in LATER_FIELDS if name in fields and getattr(record, name) is None}
+    return hashlib.sha256(record.model_dump_json(exclude=set(STAMPS) | unset).encode()).hexdigest()[:32]
 
 
 def _native(value: Any) -> Any:
@@ -76,9 +81,12 @@ def _native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
-def _from_props(
-    props: dict[str, Any], drop: Collection[str] = ("fingerprint", "name_norm", "count_from", "count_to")
-) -> dict[str, Any]:
+# Properties the backend derives and keeps beside a record's own (fingerprints, search forms, counting
+# periods, an enterprise's organisation code): not read back into the record.
+DERIVED = ("fingerprint", "name_norm", "count_from", "count_to", "org_code")
+
+
+def _from_props(props: dict[str, Any], drop: Collection[str] = DERIVED) -> dict[str, Any]:
     return {k: _native(v) for k, v in props.items() if k not in drop}
 
 
@@ -89,9 +97,12 @@ def _flat(record: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
 
 
 def _searchable(record: Enterprise | Person) -> dict[str, Any]:
-    """A node's properties plus its name in search form, which the text index serves CONTAINS from."""
+    """A node's properties plus its name in search form, which the text index serves CONTAINS from, and an
+    enterprise's organisation code, which find_enterprises looks up."""
     props = _flat(record)
     props["name_norm"] = search_form(record.name)
+    if isinstance(record, Enterprise) and record.org_code is not None:
+        props["org_code"] = record.org_code
     return props
 
 
@@ -189,11 +200,13 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"Neo4j write failed: {exc}") from exc
 
     def apply_schema(self) -> None:
-        """Constraints and indexes from cypher/schema.cypher, each idempotent; then the counting periods of
-        entries that lack them (written before they were stored, or by an offline import)."""
+        """Constraints and indexes from cypher/schema.cypher, each idempotent; then the organisation codes
+        of enterprises and the counting periods of entries that lack them (written before they were
+        stored, or by an offline import)."""
         with self._session() as session:
             for statement in self.q.by_file["schema"].values():
                 session.run(statement).consume()
+            session.run(self.q.set_missing_org_codes).consume()
         while records := self._read(self.q.entries_without_periods, limit=self.batch_size):
             rows: list[dict[str, Any]] = []
             for r in records:
@@ -385,6 +398,19 @@ class Neo4jStore(GraphStore):
         records = self._read(self.q.get_enterprises, usccs=sorted(set(usccs)))
         found = (Enterprise.model_validate(_from_props(r["props"])) for r in records)
         return {e.uscc: e for e in found}
+
+    def find_enterprises(
+        self,
+        *,
+        org_codes: Collection[str] = (),
+        registration_numbers: Collection[str] = (),
+        registry_ids: Collection[str] = (),
+    ) -> dict[str, list[Enterprise]]:
+        codes = lookup_codes(org_codes, registration_numbers, registry_ids)
+        if codes.empty():
+            return {}
+        records = self._read(self.q.find_enterprises, **codes.model_dump())
+        return found_by_code((r["code"], Enterprise.model_validate(_from_props(r["props"]))) for r in records)
 
     def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
         if not person_keys:
