@@ -93,6 +93,7 @@ def summarise(report: LoadReport) -> None:
         ("loaded", c.loaded),
         ("rejected", c.rejected),
         ("kept flagged (id_valid=false)", c.kept_flagged),
+        ("loaded with a bad optional field left empty", c.left_empty),
         ("with unresolved references", c.unresolved_rows),
         ("held back, unresolved", c.held),
         ("skipped (nothing the graph keeps)", c.skipped),
@@ -109,6 +110,8 @@ def summarise(report: LoadReport) -> None:
     out.print(writes)
     if c.removed:
         out.print(f"entries no longer in the source, removed from the source on its day: {c.removed:,}")
+    if c.ended:
+        out.print(f"entries the source publishes as ended (移出), ended on their day: {c.ended:,}")
     if c.relisted:
         out.print(f"entries in the source again, relisted on its day: {c.relisted:,}")
     if report.removal_skipped and report.kind in ("court", "list"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import csv
 import hashlib
+import itertools
 import json
 import os
 import time
@@ -20,9 +21,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TextIO, TypeVar
 
-from graph_service.model import Enterprise, ListEntry, Person, Role
+from graph_service.model import Enterprise, EntryEvent, ListEntry, Person, Role
 from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore, WriteResult
+from graph_service.text_safety import report_cell
 from loaders.fields import Memo, Problem, Row, shown_value
 from loaders.mapping import LoadedMapping, Resolved, pick_mapping
 from loaders.readers import Reader, SourceRow
@@ -70,10 +72,14 @@ class BatchOut:
     entries: list[ListEntry] = field(default_factory=list)
     removed: list[ListEntry] = field(default_factory=list)  # written already, with their removal event
     relisted: int = 0  # entries a snapshot has again after one without them, written with their event
+    # New entries the source publishes as ended (移出日期): written, then ended by their dated event.
+    ended: list[tuple[ListEntry, EntryEvent]] = field(default_factory=list)
+    ended_held: int = 0  # entries held already that a row publishes as ended, written with their event
     rejects: list[tuple[int, Problem]] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     rejected_rows: set[int] = field(default_factory=set)
-    flagged_rows: set[int] = field(default_factory=set)
+    flagged_rows: set[int] = field(default_factory=set)  # loaded with a code kept flagged
+    left_empty_rows: set[int] = field(default_factory=set)  # loaded with a bad optional field left empty
     skipped_rows: set[int] = field(default_factory=set)  # rows that say nothing the graph keeps
     held_rows: set[int] = field(default_factory=set)  # rows held back whole as unresolved references
 
@@ -92,12 +98,14 @@ class Counters:
     loaded: int = 0
     rejected: int = 0
     kept_flagged: int = 0
+    left_empty: int = 0
     unresolved_rows: int = 0
     unresolved: int = 0
     held: int = 0
     skipped: int = 0
     removed: int = 0
     relisted: int = 0
+    ended: int = 0
     results: dict[str, WriteResult] = field(default_factory=lambda: {k: WriteResult() for k in KINDS})
 
     def to_json(self) -> dict[str, Any]:
@@ -166,6 +174,9 @@ class Loader(abc.ABC, Generic[P]):
     summary: ClassVar[str]
     # Field name → required; the mapping maps these to the file's headers.
     fields: ClassVar[dict[str, bool]]
+    # Groups of fields of which a file must give at least one (a personnel table names its enterprise by
+    # USCC, registry subject id or 注册号).
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     # Fields holding personal document numbers: always masked in reject and unresolved files.
     sensitive: ClassVar[frozenset[str]] = frozenset()
     # Which field a duplicate's reject line names.
@@ -309,6 +320,9 @@ def _write(store: GraphStore, out: BatchOut, counters: Counters) -> None:
         counters.results["roles"] += store.upsert_roles(out.roles)
     if out.entries:
         counters.results["entries"] += store.upsert_entries(out.entries)
+    for entry, event in out.ended:
+        store.apply_event(entry, event, expected_status=event.status_before or "active")
+    counters.ended += len(out.ended) + out.ended_held
 
 
 class Engine:
@@ -343,15 +357,29 @@ class Engine:
         options = self.options
         reader = Reader(self.path, options.encoding, options.sheet)
         rows = reader.rows()
-        first = next(rows, None)  # reading the first row reads the header
+        # Reading the first row reads the header; JSON Lines learn their keys from the first record that
+        # parses, so lines before it that do not are kept to be reported as rows.
+        lead: list[SourceRow] = []
+        first = next(rows, None)
+        while first is not None and not reader.header and first.error is not None:
+            lead.append(first)
+            first = next(rows, None)
+        if first is not None:
+            lead.append(first)
         picked_why: str | None = None
         if self.mapping is None:
             # No --mapping: the shipped layout of this kind whose headers fit the file.
             self.mapping, picked_why = pick_mapping(
-                self.loader_type.kind, reader.header, self.loader_type.fields, str(self.path)
+                self.loader_type.kind,
+                reader.header,
+                self.loader_type.fields,
+                str(self.path),
+                self.loader_type.one_of,
             )
         origin = f"{self.path} (mapping {self.mapping.path})"
-        resolved = Resolved(self.mapping.mapping, reader.header, self.loader_type.fields, origin)
+        resolved = Resolved(
+            self.mapping.mapping, reader.header, self.loader_type.fields, origin, self.loader_type.one_of
+        )
         ctx = Context(self.store, options, self.mapping, resolved)
         loader = self.loader_type(ctx)
 
@@ -380,12 +408,24 @@ class Engine:
         reject_writer, unresolved_writer = csv.writer(rejects), csv.writer(unresolved)
         duplicates: dict[int, int] = {}
         seen: set[int] = set()
-        all_rows = _prepend(first, rows)
+        all_rows = itertools.chain(lead, rows)
+        columns = len(reader.header)
         batch_no = 0
         try:
             for batch_no, chunk in enumerate(_chunks(all_rows, options.batch_size), start=1):
                 committed = batch_no <= skip
                 out = BatchOut()
+                if len(reader.header) != columns:
+                    # A JSON record with keys the first did not have: map them too.
+                    columns = len(reader.header)
+                    resolved = Resolved(
+                        self.mapping.mapping,
+                        reader.header,
+                        self.loader_type.fields,
+                        origin,
+                        self.loader_type.one_of,
+                    )
+                    ctx.resolved = resolved
                 items = self._parse(loader, resolved, chunk, duplicates, seen, out)
                 if committed:
                     # Already written and counted: read only to know its duplicates and listings.
@@ -394,13 +434,29 @@ class Engine:
                 loader.apply(items, out)
                 _write(self.store, out, counters)
                 self._count(chunk, items, out, counters)
+                # Every cell as a report may show it: anything shaped like an ID number masked, in free
+                # text and reasons too, and formulas defused for whoever opens the file in a spreadsheet.
                 for number, problem in sorted(out.rejects, key=lambda item: item[0]):
                     reject_writer.writerow(
-                        [number, problem.field, problem.value, problem.reason, problem.outcome]
+                        [
+                            report_cell(c)
+                            for c in (number, problem.field, problem.value, problem.reason, problem.outcome)
+                        ]
                     )
                 for u in sorted(out.unresolved, key=lambda item: item.row):
                     unresolved_writer.writerow(
-                        [u.row, u.field, u.name, u.document, u.enterprise, u.reason, u.candidates]
+                        [
+                            report_cell(c)
+                            for c in (
+                                u.row,
+                                u.field,
+                                u.name,
+                                u.document,
+                                u.enterprise,
+                                u.reason,
+                                u.candidates,
+                            )
+                        ]
                     )
                 reject_bytes, unresolved_bytes = _sync(rejects), _sync(unresolved)
                 if self.after_write is not None:
@@ -488,7 +544,11 @@ class Engine:
                 out.rejected_rows.add(row.number)
                 continue
             if row.problems:
-                out.flagged_rows.add(row.number)
+                outcomes = {p.outcome for p in row.problems}
+                if "kept_flagged" in outcomes:
+                    out.flagged_rows.add(row.number)
+                if "left_empty" in outcomes:
+                    out.left_empty_rows.add(row.number)
             items.append((row, parsed))
         return items
 
@@ -499,6 +559,7 @@ class Engine:
         counters.rows += len(chunk)
         counters.rejected += len(out.rejected_rows)
         counters.kept_flagged += len(out.flagged_rows - out.rejected_rows)
+        counters.left_empty += len(out.left_empty_rows - out.rejected_rows)
         skipped = out.skipped_rows - out.rejected_rows
         held = out.held_rows - out.rejected_rows - skipped
         counters.skipped += len(skipped)
@@ -510,12 +571,6 @@ class Engine:
     def _tick(self, reader: Reader, counters: Counters, batches: int, resumed: bool) -> None:
         if self.progress is not None:
             self.progress(Tick(counters.rows, reader.position, reader.total, batches, resumed))
-
-
-def _prepend(first: SourceRow | None, rest: Iterator[SourceRow]) -> Iterator[SourceRow]:
-    if first is not None:
-        yield first
-        yield from rest
 
 
 __all__ = [

@@ -15,11 +15,13 @@ from typing import Literal
 from graph_service.identifiers import (
     IdentifierError,
     ResidentId,
+    id_check_char,
     mask_id_number,
     normalize_code,
     normalize_name,
     parse_id_number,
     validate_enterprise_code,
+    validate_registration_number,
 )
 from graph_service.model import ORG_CODE_SHAPE, DocumentType
 from loaders.mapping import Resolved, header_key
@@ -32,14 +34,7 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
 )
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MONEY_UNITS = (
-    ("万元人民币", 1.0),
-    ("万人民币", 1.0),
-    ("万元", 1.0),
-    ("万", 1.0),
-    ("人民币元", 1e-4),
-    ("元", 1e-4),
-)
+_DASHES = re.compile(r"[-\u2010-\u2014\u2212]")
 # The longest value a reject line shows: enough to recognise it, never a whole pasted document.
 _SHOWN = 100
 DOCUMENT_TYPES: dict[str, DocumentType] = {
@@ -51,7 +46,9 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
     "other": "other",
 }
 
-Outcome = Literal["rejected", "kept_flagged"]
+# rejected: the row is not loaded; kept_flagged: loaded with a code that fails its check (id_valid=false);
+# left_empty: a bad optional field is reported and left empty, the rest of the row loads.
+Outcome = Literal["rejected", "kept_flagged", "left_empty"]
 
 
 @dataclass
@@ -72,10 +69,17 @@ def shown_value(value: str | None, sensitive: bool = False) -> str:
     return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
 
 
+# A time after a date, as spreadsheets and database exports append it: 2001-5-8 0:00:00, 2001/05/08 00:00:00.
+_TIME = re.compile(r"[ T]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+# Spreadsheet serial dates count days from 1899-12-30 (the Lotus leap-year error folded in); five digits
+# cover 1927 to 2173, and no other date form has five digits.
+_SERIAL = re.compile(r"^(\d{5})(\.0+)?$")
+_SERIAL_EPOCH = date(1899, 12, 30)
+
+
 def parse_date(text: str) -> date | None:
     cleaned = unicodedata.normalize("NFKC", text).strip()
-    # Spreadsheets and exports append a midnight time to dates.
-    cleaned = re.sub(r"[ T]00:00(:00(\.0+)?)?$", "", cleaned)
+    cleaned = _TIME.sub("", cleaned)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(cleaned)
         if m:
@@ -83,16 +87,59 @@ def parse_date(text: str) -> date | None:
                 return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 return None
+    serial = _SERIAL.match(cleaned)
+    if serial:
+        return _SERIAL_EPOCH + timedelta(days=int(serial.group(1)))
     return None
 
 
-def parse_money(text: str) -> float | None:
-    """An amount in 万元 (10,000 yuan), as registration data states capital; 元 amounts are converted."""
+# Currencies as registration data words them, in a 币种 column or after an amount, to ISO 4217.
+CURRENCIES: dict[str, str] = {
+    "人民币": "CNY",
+    "人民币元": "CNY",
+    "元": "CNY",
+    "美元": "USD",
+    "美金": "USD",
+    "港元": "HKD",
+    "港币": "HKD",
+    "欧元": "EUR",
+    "日元": "JPY",
+    "英镑": "GBP",
+    "澳门元": "MOP",
+    "新台币": "TWD",
+    "新加坡元": "SGD",
+    "澳大利亚元": "AUD",
+    "加拿大元": "CAD",
+    "瑞士法郎": "CHF",
+    "韩元": "KRW",
+}
+_ISO = frozenset(CURRENCIES.values())
+# Longest words first: 人民币元 before 元, 万美元 before 美元.
+_AMOUNT_UNITS = sorted(
+    [(f"万{w}", 1.0, c) for w, c in CURRENCIES.items()]
+    + [(f"{w}", 1e-4, c) for w, c in CURRENCIES.items()]
+    + [("万元人民币", 1.0, "CNY"), ("万人民币元", 1.0, "CNY"), ("万", 1.0, None)],
+    key=lambda unit: -len(unit[0]),
+)
+
+
+def currency_of(text: str) -> str | None:
+    """The ISO 4217 code of a currency as written (人民币元, 美元, USD), None when unknown."""
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    if cleaned.upper() in _ISO:
+        return cleaned.upper()
+    return CURRENCIES.get(cleaned.removeprefix("万"))
+
+
+def parse_amount(text: str) -> tuple[float, str | None] | None:
+    """An amount in 万 (10,000) of its currency, as registration data states capital, and the currency
+    the cell names (None when it names none): 50.000000 → (50, None); 100万美元 → (100, USD);
+    5000元 → (0.5, CNY). None when it is not an amount."""
     cleaned = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
-    factor = 1.0
-    for unit, f in _MONEY_UNITS:
+    factor, currency = 1.0, None
+    for unit, f, c in _AMOUNT_UNITS:
         if cleaned.endswith(unit):
-            cleaned, factor = cleaned[: -len(unit)], f
+            cleaned, factor, currency = cleaned[: -len(unit)], f, c
             break
     try:
         value = float(cleaned) * factor
@@ -100,7 +147,15 @@ def parse_money(text: str) -> float | None:
         return None
     if value != value or value in (float("inf"), float("-inf")) or value < 0:
         return None
-    return round(value, 6)
+    return round(value, 6), currency
+
+
+def parse_money(text: str) -> float | None:
+    """An amount in 万元 (10,000 yuan); 元 amounts are converted. None for another currency's amount."""
+    parsed = parse_amount(text)
+    if parsed is None or parsed[1] not in (None, "CNY"):
+        return None
+    return parsed[0]
 
 
 def parse_ratio(text: str) -> float | None:
@@ -118,6 +173,17 @@ def parse_ratio(text: str) -> float | None:
     return round(value, 10)
 
 
+def is_foreign_permit(number: str) -> bool:
+    """An 18-character foreign permanent resident ID: it begins with 9 and carries a GB 11643 check
+    character (the 2017 and 2023 forms alike)."""
+    return (
+        len(number) == 18
+        and number[0] == "9"
+        and number[:17].isdigit()
+        and id_check_char(number[:17]) == number[17]
+    )
+
+
 def document_problem(number: str) -> str | None:
     """Why a full resident ID number fails GB 11643, or None when it passes."""
     try:
@@ -131,6 +197,7 @@ def document_problem(number: str) -> str | None:
 class EnterpriseCode:
     code: str
     valid: bool  # False: kept although it fails its check (the operator chose to keep such codes)
+    registration: bool = False  # a valid 15-digit 注册号 kept as the key of an enterprise without a USCC
 
 
 @dataclass
@@ -211,6 +278,16 @@ class Row:
     def raw(self, name: str) -> str | None:
         return self.values.get(name)
 
+    def bad_value(self, name: str, reason: str, required: bool, strict: bool = False) -> None:
+        """A value that cannot be read: the row is rejected when the field is required (or strict: its
+        absence would change what the row means, like an end date or a status); otherwise the field is
+        reported and left empty, and the rest of the row loads."""
+        if required or strict:
+            self.problem(name, reason)
+            return
+        self.problem(name, f"{reason}; left empty, the rest of the row loads", outcome="left_empty")
+        self.values[name] = None
+
     def text(self, name: str, required: bool = False) -> str | None:
         value = self.values.get(name)
         if value is None:
@@ -219,7 +296,7 @@ class Row:
             return None
         return normalize_name(value)
 
-    def enum(self, name: str, required: bool = False) -> str | None:
+    def enum(self, name: str, required: bool = False, strict: bool = False) -> str | None:
         value = self.values.get(name)
         if value is None:
             if required:
@@ -232,10 +309,12 @@ class Row:
         if found is None:
             words = self.resolved.raw_values.get(name) or []
             shown = ", ".join(words[:12]) + (" …" if len(words) > 12 else "")
-            self.problem(name, f"not one of the allowed values ({shown})")
+            self.bad_value(name, f"not one of the allowed values ({shown})", required, strict)
         return found
 
-    def date(self, name: str, required: bool = False, end_inclusive: bool = False) -> date | None:
+    def date(
+        self, name: str, required: bool = False, end_inclusive: bool = False, strict: bool = False
+    ) -> date | None:
         value = self.values.get(name)
         if value is None:
             if required:
@@ -243,10 +322,15 @@ class Row:
             return None
         parsed = parse_date(value)
         if parsed is None:
-            self.problem(name, "not a date (expected YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or YYYY年M月D日)")
+            self.bad_value(
+                name,
+                "not a date (expected YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or YYYY年M月D日)",
+                required,
+                strict,
+            )
             return None
         if parsed.year < 1900 or parsed.year > 2200:
-            self.problem(name, f"date {parsed.isoformat()} is out of range")
+            self.bad_value(name, f"date {parsed.isoformat()} is out of range", required, strict)
             return None
         # A register's "valid until" or "term ends" day is the last day the role held; the graph keeps
         # the first day it no longer held.
@@ -260,31 +344,35 @@ class Row:
             return None
         parsed = parse_money(value)
         if parsed is None:
-            self.problem(name, "not an amount (a non-negative number, in 万元 unless it says 元)")
+            self.bad_value(name, "not an amount (a non-negative number, in 万元 unless it says 元)", required)
         return parsed
 
-    def ratio(self, name: str) -> float | None:
+    def ratio(self, name: str, strict: bool = False) -> float | None:
         value = self.values.get(name)
         if value is None:
             return None
         parsed = parse_ratio(value)
         if parsed is None:
-            self.problem(name, "not a share between 0 and 1 (or 0% and 100%)")
+            self.bad_value(name, "not a share between 0 and 1 (or 0% and 100%)", False, strict)
         return parsed
 
-    def integer(self, name: str, low: int, high: int) -> int | None:
+    def integer(self, name: str, low: int, high: int, strict: bool = False) -> int | None:
         value = self.values.get(name)
         if value is None:
             return None
         cleaned = unicodedata.normalize("NFKC", value).strip()
         if not cleaned.isdigit() or not low <= int(cleaned) <= high:
-            self.problem(name, f"not a whole number from {low} to {high}")
+            self.bad_value(name, f"not a whole number from {low} to {high}", False, strict)
             return None
         return int(cleaned)
 
-    def enterprise_code(self, name: str, required: bool = True) -> EnterpriseCode | None:
-        """A USCC; one failing its check (or a legacy registration number) is rejected, or kept flagged
-        with id_valid=false when the operator asked to keep such codes."""
+    def enterprise_code(
+        self, name: str, required: bool = True, registration_as_key: bool = False
+    ) -> EnterpriseCode | None:
+        """A USCC (hyphens and blanks inside dropped); one failing its check (or a legacy registration
+        number) is rejected, or kept flagged with id_valid=false when the operator asked to keep such
+        codes. Where the layout falls back to 注册号 for a subject without a USCC (registration_as_key), a
+        valid registration number is kept as the key, flagged."""
         value = self.values.get(name)
         if value is None:
             if required:
@@ -293,14 +381,60 @@ class Row:
         known = self.memo.code(value)
         if known is not None:
             return EnterpriseCode(known, True)
+        plain = _DASHES.sub("", value) if _DASHES.search(value) else value
         try:
-            kind, code = validate_enterprise_code(value)
+            kind, code = validate_enterprise_code(plain)
         except IdentifierError as err:
             return self._invalid_code(name, value, f"{err.kind} {err.check}: {err}")
         if kind == "uscc":
             self.memo.remember_code(value, code)
             return EnterpriseCode(code, True)
+        if registration_as_key:
+            self.problem(
+                name,
+                "a 15-digit 注册号 and no USCC: kept as the enterprise's key, id_valid=false, until its USCC "
+                "arrives",
+                outcome="kept_flagged",
+            )
+            return EnterpriseCode(code, False, registration=True)
         return self._invalid_code(name, value, "a 15-digit registration number, not a USCC")
+
+    def registration_number(self, name: str) -> str | None:
+        """An optional 15-digit 注册号 (GB/T 15xxx check digit); a bad one is reported and left empty."""
+        value = self.values.get(name)
+        if value is None:
+            return None
+        plain = _DASHES.sub("", normalize_code(value))
+        try:
+            return validate_registration_number(plain)
+        except IdentifierError as err:
+            self.bad_value(name, f"{err.kind} {err.check}: {err}", False)
+            return None
+
+    def capital(
+        self, name: str, currency_name: str, rates: dict[str, float]
+    ) -> tuple[float | None, str | None]:
+        """Registered capital in 万 of its currency, and the currency (None for 人民币): from the amount
+        cell (100万美元) or a 币种 column; converted into 人民币 only where the mapping gives a rate."""
+        value = self.values.get(name)
+        word = self.values.get(currency_name)
+        column = currency_of(word) if word is not None else None
+        if word is not None and column is None:
+            self.bad_value(currency_name, f"not a currency the loaders know ({', '.join(CURRENCIES)})", False)
+        if value is None:
+            return None, None
+        parsed = parse_amount(value)
+        if parsed is None:
+            self.bad_value(name, "not an amount (a non-negative number, in 万 of its currency)", False)
+            return None, None
+        amount, stated = parsed
+        if stated is not None and column is not None and stated != column:
+            self.bad_value(name, f"the amount says {stated} but the currency column says {column}", False)
+            return None, None
+        currency = stated or column or "CNY"
+        if currency != "CNY" and currency in rates:
+            return round(amount * rates[currency], 6), None
+        return amount, None if currency == "CNY" else currency
 
     def _invalid_code(self, name: str, value: str, reason: str) -> EnterpriseCode | None:
         code = normalize_code(value)
@@ -328,28 +462,35 @@ class Row:
                 self.problem(name, "required field is empty")
             return None
         document_type: DocumentType = "resident_id"
-        if type_name is not None and self.values.get(type_name) is not None:
-            chosen = self.enum(type_name)
+        typed = type_name is not None and self.values.get(type_name) is not None
+        if type_name is not None and typed:
+            chosen = self.enum(type_name, strict=required)
             if chosen is None:
+                if not required:
+                    self.bad_value(name, "its document type cannot be read", required)
                 return None
             if chosen not in DOCUMENT_TYPES:
-                self.problem(type_name, f"maps to {chosen!r}, not a document type")
+                self.bad_value(type_name, f"maps to {chosen!r}, not a document type", required)
                 return None
             document_type = DOCUMENT_TYPES[chosen]
         number = fast_code(value)
         if "*" in number:
             if allow_masked:
                 return Document(number, document_type, masked=True)
-            self.problem(name, "masked number: a full document number is required here")
+            self.bad_value(name, "masked number: a full document number is required here", required)
             return None
         if document_type != "resident_id":
             if not re.fullmatch(r"[0-9A-Z()\-]{5,30}", number):
-                self.problem(name, f"not a {document_type} number: 5 to 30 letters and digits")
+                self.bad_value(name, f"not a {document_type} number: 5 to 30 letters and digits", required)
                 return None
             return Document(number, document_type, masked=False)
         try:
             resident = self.memo.resident(number)
         except IdentifierError as err:
-            self.problem(name, f"{err.kind} {err.check}: {err}")
+            if not typed and is_foreign_permit(number):
+                # A foreign permanent resident ID (外国人永久居留身份证, 9…) in a column without a type:
+                # its shape and GB 11643 check character say what it is.
+                return Document(number, "foreign_permit", masked=False)
+            self.bad_value(name, f"{err.kind} {err.check}: {err}", required)
             return None
         return Document(resident.number, document_type, masked=False, resident=resident)

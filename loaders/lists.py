@@ -27,8 +27,11 @@ from graph_service.identifiers import (
     normalize_code,
     normalize_name,
     validate_enterprise_code,
+    validate_org_code,
+    validate_registration_number,
 )
 from graph_service.model import (
+    Enterprise,
     EntryEvent,
     EntryStatus,
     ListEntry,
@@ -40,11 +43,11 @@ from graph_service.model import (
 from graph_service.rules import ListType, RulesError, load_rules
 from loaders.common import History, Matcher, Organisations, People
 from loaders.engine import BatchOut, Context, Loader, Unresolved
-from loaders.fields import Document, EnterpriseCode, Row, document_problem
+from loaders.fields import Document, EnterpriseCode, Row
 from loaders.mapping import MappingError, header_key
+from loaders.person_cells import CellPerson, person_cells
 
 _ID_LIKE = re.compile(r"^[\d*]{17}[\dX*]$")
-_ORG_CODE_LIKE = re.compile(r"^[0-9A-Z]{8}-?[0-9X]$")
 _ORG_NAME_ENDINGS = (
     "公司",
     "厂",
@@ -68,6 +71,15 @@ STATUSES: tuple[EntryStatus, ...] = (
     "removed_from_source",
     "archived",
 )
+# Columns naming persons of a decision, and the role each gives them unless the mapping's options
+# (<field>_role) or the cell word it otherwise.
+NAMED_FIELDS = {
+    "named": "直接责任人员",
+    "named_legal_rep": "法定代表人或者负责人",
+    "named_finance_head": "财务负责人",
+}
+
+
 # A listing that has already stopped counting keeps its own status when the source drops it.
 _STILL_COUNTING: tuple[EntryStatus, ...] = ("active", "under_objection")
 
@@ -78,7 +90,8 @@ class Subject:
     kind: str  # "person" or "enterprise"
     code: EnterpriseCode | None = None  # an organisation's USCC
     document: Document | None = None  # a person's number, perhaps masked
-    org_code: str | None = None  # an organisation known only by its organisation code
+    org_code: str | None = None  # an organisation known by its organisation code (GB 11714), no hyphen
+    registration_number: str | None = None  # an organisation known by its 15-digit 注册号
 
 
 @dataclass
@@ -103,12 +116,14 @@ class ListRow:
     disclosure: str
     named: list[Named] = field(default_factory=list)
     legal_rep: str | None = None  # named without a number: matched among the subject's representatives
+    removed_on: date | None = None  # the source published the listing as ended (移出日期) on this day
+    removal_reason: str = ""
 
 
 class ListLoader(Loader[ListRow]):
     """What the court list and the generic list share; they differ in columns and a few constants."""
 
-    sensitive = frozenset({"subject_id", "named"})
+    sensitive = frozenset({"subject_id", *NAMED_FIELDS})
     key_field = "decision_number"
 
     def __init__(self, ctx: Context) -> None:
@@ -130,6 +145,13 @@ class ListLoader(Loader[ListRow]):
             self.fixed = self.rules.list_type(fixed)
             if self.fixed is None:
                 raise MappingError(f"the mapping's list_type {fixed!r} is not a list type of the rules")
+        elif "list_type" not in ctx.mapping.columns:
+            raise MappingError(
+                "the mapping gives no list type: map the list_type column or set "
+                "options.list_type to a list type of the rules"
+            )
+        # A file that has the status (履行情况) column publishes a status for every entry.
+        self._status_column = bool(ctx.resolved.index.get("status"))
 
     # -- reading a row ----------------------------------------------------------------------------
 
@@ -155,12 +177,7 @@ class ListLoader(Loader[ListRow]):
             return None
         code = normalize_code(raw) if raw else ""
         if kind is None:
-            if is_masked(code) or is_valid_id_number(code):
-                kind = "person"
-            elif code:
-                kind = "enterprise" if _code_ok(code) or not _ID_LIKE.match(code) else "person"
-            else:
-                kind = "enterprise" if name.endswith(_ORG_NAME_ENDINGS) else "person"
+            kind = _kind_of(name, code)
         if kind == "person":
             if not code:
                 return Subject(name, "person")
@@ -171,8 +188,27 @@ class ListLoader(Loader[ListRow]):
             return None
         if not code:
             return Subject(name, "enterprise")
-        if _ORG_CODE_LIKE.match(code):
-            return Subject(name, "enterprise", org_code=code)
+        return self._organisation(row, name, code)
+
+    @staticmethod
+    def _organisation(row: Row, name: str, code: str) -> Subject | None:
+        """An organisation by the code a list gives: a USCC (hyphens dropped), an organisation code
+        (MAJXU7DA-9), a 15-digit 注册号, or an old 15-character taxpayer number (division + organisation
+        code). The last three are resolved against the store, to the one enterprise they identify."""
+        plain = _plain_code(code)
+        if len(plain) == 9 and _org_code_ok(plain):
+            return Subject(name, "enterprise", org_code=plain)
+        if len(plain) == 15:
+            registration = _registration_ok(plain)
+            taxpayer = plain[:6].isdigit() and _org_code_ok(plain[6:])
+            if registration or taxpayer:
+                return Subject(
+                    name,
+                    "enterprise",
+                    registration_number=plain if registration else None,
+                    org_code=plain[6:] if taxpayer else None,
+                )
+        row.values["subject_id"] = plain if len(plain) == 18 else row.values.get("subject_id")
         found = row.enterprise_code("subject_id")
         return Subject(name, "enterprise", code=found) if found is not None else None
 
@@ -182,22 +218,37 @@ class ListLoader(Loader[ListRow]):
         decision = row.text("decision_number", required=True)
         subject = self._subject(row)
         conduct = row.text("conduct") or ""
-        category = row.integer("conduct_category", 1, 4)
+        category = row.integer("conduct_category", 1, 4, strict=True)
         if category is None and list_type is not None and list_type.kind == "black":
             category = self.ctx.option("conduct_category")
         conduct_date = row.date("conduct_date")
         listed_on = row.date("listed_on", required=True)
-        expires_on = row.date("expires_on")
-        status = row.enum("status") or "active"
+        # An end the file states is never guessed at: a bad one rejects the row rather than leave an
+        # entry in force.
+        expires_on = row.date("expires_on", strict=True)
+        removed_on = row.date("removed_on", strict=True)
+        removal_reason = row.text("removal_reason") or ""
+        # A status the mapping does not know, or none where the file has the column but the cell is empty,
+        # is not taken for active: the row is rejected (a restriction must not rest on a guess).
+        status = row.enum("status", strict=True)
+        if status is None and row.raw("status") is None and self._status_column:
+            row.problem("status", "empty: the file publishes a status for every entry; not taken as active")
+        status = status or "active"
         if status not in STATUSES:
             row.problem("status", f"maps to {status!r}, not an entry status ({', '.join(STATUSES)})")
-        disclosure = row.enum("disclosure") or self.ctx.option("disclosure", "public")
+        disclosure = row.enum("disclosure", strict=True) or self.ctx.option("disclosure", "public")
         if disclosure not in ("public", "government", "authorized"):
             row.problem("disclosure", f"maps to {disclosure!r}; expected public, government or authorized")
         if listed_on and conduct_date and conduct_date > listed_on:
-            row.problem("conduct_date", f"after the listing date {listed_on.isoformat()}")
+            row.bad_value("conduct_date", f"after the listing date {listed_on.isoformat()}", False)
+            conduct_date = None
         if listed_on and expires_on and expires_on < listed_on:
             row.problem("expires_on", f"before the listing date {listed_on.isoformat()}")
+        if listed_on and removed_on and removed_on < listed_on:
+            row.problem(
+                "removed_on",
+                f"before the listing date {listed_on.isoformat()}: the row says the entry ended, not when",
+            )
         if list_type is not None and list_type.kind != "black" and row.raw("conduct_category"):
             row.problem("conduct_category", f"a {list_type.kind} list has no conduct category")
         if list_type is None or authority is None or decision is None or subject is None or listed_on is None:
@@ -223,6 +274,8 @@ class ListLoader(Loader[ListRow]):
             expires_on=expires_on,
             status=status,  # type: ignore[arg-type]
             disclosure=disclosure,
+            removed_on=removed_on,
+            removal_reason=removal_reason,
         )
 
     def key(self, parsed: ListRow) -> str:
@@ -250,6 +303,12 @@ class ListLoader(Loader[ListRow]):
         codes = [p.subject.code.code for _, p in items if p.subject.code is not None]
         self.orgs.fetch(codes)
         self.history.prefetch([c for c in codes if self.orgs.get(c) is not None])
+        others = self.ctx.store.find_enterprises(
+            org_codes={p.subject.org_code for _, p in items if p.subject.org_code},
+            registration_numbers={
+                p.subject.registration_number for _, p in items if p.subject.registration_number
+            },
+        )
         subjects: dict[int, tuple[str, str]] = {}
         persons: list[tuple[Row, str, Person]] = []
         for row, parsed in items:
@@ -258,12 +317,12 @@ class ListLoader(Loader[ListRow]):
                 self.orgs.stub(s.code.code, s.name, s.code.valid, out)
                 subjects[row.number] = ("enterprise", s.code.code)
             elif s.kind == "enterprise":
-                reason = (
-                    "an organisation code alone: the store is keyed by USCC"
-                    if s.org_code
-                    else "an organisation without a code"
-                )
-                out.unresolved_ref(self._unresolved(row, "subject_id", s.name, s.org_code, "", reason))
+                uscc, reason = self._by_other_code(s, others)
+                if uscc is not None:
+                    subjects[row.number] = ("enterprise", uscc)
+                    continue
+                code = s.org_code or s.registration_number
+                out.unresolved_ref(self._unresolved(row, "subject_id", s.name, code, "", reason))
                 out.held_rows.add(row.number)
             elif s.document is not None and not s.document.masked:
                 person = self.people.person(s.document, s.name)
@@ -288,6 +347,7 @@ class ListLoader(Loader[ListRow]):
                 continue
             named[row.number] = self._named(row, parsed, subject, persons, out)
         self.people.to_write(persons, out)
+        removals: dict[str, tuple[date, str]] = {}
         for row, parsed in items:
             subject = subjects.get(row.number)
             if subject is None:
@@ -319,27 +379,36 @@ class ListLoader(Loader[ListRow]):
                 out.reject(row, "decision_number", str(err.errors()[0]["msg"]).removeprefix("Value error, "))
                 continue
             out.entries.append(entry)
-        self._keep_life_cycle(out)
+            if parsed.removed_on is not None:
+                removals[entry.entry_id] = (parsed.removed_on, parsed.removal_reason)
+        self._keep_life_cycle(out, removals)
         self.history.take()
         self.matcher.reset()
 
-    def _keep_life_cycle(self, out: BatchOut) -> None:
+    def _keep_life_cycle(self, out: BatchOut, removals: dict[str, tuple[date, str]]) -> None:
         """An entry the service already holds keeps its status and dated history: its life since it
         was listed (objections, repairs, removals) is recorded here, not in the source's file. What the
         newer file says of it becomes dated changes on the snapshot's day: relisted, when a previous
         snapshot had dropped it; the status the source now publishes, when it differs from the one it
-        published before (全部履行 after 全部未履行)."""
+        published before (全部履行 after 全部未履行). A row that publishes the entry as ended (移出日期)
+        ends it on that day, a new entry as much as one held already: a dated life-cycle event, never
+        an expiry."""
         held = self.ctx.store.get_entries({e.entry_id for e in out.entries})
         kept: list[ListEntry] = []
         for entry in out.entries:
             old = held.get(entry.entry_id)
+            removal = removals.get(entry.entry_id)
             if old is None:
                 kept.append(entry)
+                if removal is not None:
+                    ended = self._removal(entry, *removal)
+                    if ended is not None:
+                        out.ended.append(ended)
                 continue
             merged = entry.model_copy(
                 update={"status": old.status, "history": old.history, "removed_on": old.removed_on}
             )
-            changes = self._source_changes(merged, entry.status)
+            changes = self._source_changes(merged, entry.status, removal)
             if not changes:
                 kept.append(merged)
                 continue
@@ -348,15 +417,37 @@ class ListLoader(Loader[ListRow]):
                 self.ctx.store.apply_event(changed, event, expected_status=expected)
                 expected = changed.status
             out.relisted += sum(1 for _, event in changes if event.event == "relisted")
+            out.ended_held += sum(1 for _, event in changes if event.event == "removed_from_source")
         out.entries[:] = kept
 
-    def _source_changes(self, held: ListEntry, published: EntryStatus) -> list[tuple[ListEntry, EntryEvent]]:
+    def _removal(self, entry: ListEntry, day: date, reason: str) -> tuple[ListEntry, EntryEvent] | None:
+        """The entry as its source's removal (移出) on `day` leaves it, with the event; None when the
+        entry's own life forbids it (already ended, or a change dated after that day)."""
+        why = reason or f"removed from {self.ctx.source} on {day.isoformat()}"
+        try:
+            changed, event = change(
+                entry, "removed_from_source", f"loader: {self.ctx.source}", day, datetime.now(UTC), reason=why
+            )
+        except DomainError:
+            return None
+        return changed.model_copy(update={"removed_on": day}), event
+
+    def _source_changes(
+        self, held: ListEntry, published: EntryStatus, removal: tuple[date, str] | None = None
+    ) -> list[tuple[ListEntry, EntryEvent]]:
         """The dated changes the snapshot makes to an entry held already (none if it says nothing new, or
         if the entry's own life has a change dated after the snapshot: that life decides)."""
         day, now, source = self.ctx.snapshot_date, datetime.now(UTC), self.ctx.source
         changes: list[tuple[ListEntry, EntryEvent]] = []
         entry = held
         try:
+            if removal is not None:
+                # The row says the entry ended: nothing to relist; end it if it still counts.
+                if entry.status in _STILL_COUNTING:
+                    ended = self._removal(entry, *removal)
+                    if ended is not None:
+                        changes.append(ended)
+                return changes
             if entry.status == "removed_from_source":
                 reason = f"in {source} again as published on {day.isoformat()}"
                 entry, event = change(entry, "relisted", f"loader: {source}", day, now, reason=reason)
@@ -368,6 +459,28 @@ class ListLoader(Loader[ListRow]):
         except DomainError:
             return []
         return changes
+
+    @staticmethod
+    def _by_other_code(s: Subject, others: dict[str, list[Enterprise]]) -> tuple[str | None, str]:
+        """The one stored enterprise an organisation code or 注册号 identifies, or why there is none."""
+        if not s.org_code and not s.registration_number:
+            return None, "an organisation without a code"
+        found: dict[str, Enterprise] = {}
+        for code in (s.org_code, s.registration_number):
+            if code:
+                found.update((e.uscc, e) for e in others.get(code, []))
+        if len(found) == 1:
+            return next(iter(found)), ""
+        what = (
+            f"the organisation code {s.org_code}"
+            if s.org_code and not s.registration_number
+            else f"the 注册号 {s.registration_number}"
+            if not s.org_code
+            else f"the code {s.registration_number} (a 注册号 or a division and organisation code)"
+        )
+        if not found:
+            return None, f"no stored enterprise has {what}: load its registration first"
+        return None, f"{len(found)} stored enterprises have {what} ({', '.join(sorted(found))}): ambiguous"
 
     def _named(
         self,
@@ -467,6 +580,8 @@ class CourtListLoader(ListLoader):
         "conduct": False,
         "obligation": False,
         "status": False,
+        "removed_on": False,
+        "removal_reason": False,
         "disclosure": False,
         "conduct_category": False,
         "list_type": False,
@@ -486,7 +601,7 @@ class GenericListLoader(ListLoader):
     kind = "list"
     summary = "other authorities' black, red and watch lists in the generic format"
     fields: ClassVar[dict[str, bool]] = {
-        "list_type": True,
+        "list_type": False,  # or options.list_type
         "authority": True,
         "decision_number": True,
         "subject_name": True,
@@ -494,6 +609,10 @@ class GenericListLoader(ListLoader):
         "subject_id_type": False,
         "subject_id": False,
         "named": False,
+        "named_legal_rep": False,
+        "named_finance_head": False,
+        "removed_on": False,
+        "removal_reason": False,
         "conduct": False,
         "conduct_category": False,
         "conduct_date": False,
@@ -512,30 +631,82 @@ class GenericListLoader(ListLoader):
         return parsed
 
     def _named_persons(self, row: Row) -> list[Named]:
-        """'张三|法定代表人|34052419800101001X;李四|财务负责人': name, role as the decision words it,
-        and a number (full or masked) when the decision gives one."""
-        text = row.text("named")
-        if not text:
-            return []
+        """The persons the decision names, from every named-person column the mapping maps: the generic
+        format's '张三|法定代表人|34052419800101001X;李四|财务负责人', and the tax cases' combined cells
+        ('张三，男，居民身份证，410922198001011234'), each column with the role its header gives. A person
+        whose number fails its check is reported and left out; the entry loads."""
         people: list[Named] = []
-        for part in re.split(r"[;\n]+", text):
-            fields = [f.strip() for f in part.split("|")]
-            if not fields or not fields[0]:
-                continue
-            name = fields[0]
-            role = fields[1] if len(fields) > 1 and fields[1] else "直接责任人员"
-            number = normalize_code(fields[2]) if len(fields) > 2 and fields[2] else None
-            doc = None
-            if number is not None:
-                if is_masked(number):
-                    doc = Document(number, "resident_id", masked=True)
-                elif (reason := document_problem(number)) is not None:
-                    row.problem("named", f"{name}: {reason}")
-                    continue
-                else:
-                    doc = Document(number, "resident_id", masked=False)
-            people.append(Named(name, role, doc))
+        for field_name, default_role in NAMED_FIELDS.items():
+            role_word = self.ctx.option(f"{field_name}_role", default_role)
+            for person in person_cells(row.text(field_name)):
+                doc: Document | None = None
+                if person.number is not None:
+                    doc = self._named_document(row, field_name, person)
+                    if doc is None:
+                        continue
+                people.append(Named(person.name, person.role or role_word, doc))
         return people
+
+    @staticmethod
+    def _named_document(row: Row, field_name: str, person: CellPerson) -> Document | None:
+        number = person.number or ""
+        if is_masked(number):
+            return Document(number, person.document_type, masked=True)
+        if person.document_type != "resident_id":
+            return Document(number, person.document_type, masked=False)
+        try:
+            resident = row.memo.resident(number)
+        except IdentifierError as err:
+            row.bad_value(
+                field_name,
+                f"{person.name}: {err.kind} {err.check}: {err}; this person is left out of the entry",
+                False,
+            )
+            row.values[field_name] = row.raw(field_name)  # the other persons of the cell still load
+            return None
+        return Document(resident.number, "resident_id", masked=False, resident=resident)
+
+
+_DASHES = re.compile(r"[-\u2010-\u2014\u2212]")
+
+
+def _kind_of(name: str, code: str) -> str:
+    """Person or enterprise, for a list without a subject-type column: from the code's shape, and the
+    name's ending where a 15-digit code could be either an old resident ID or a 注册号."""
+    org_name = name.endswith(_ORG_NAME_ENDINGS)
+    if not code:
+        return "enterprise" if org_name else "person"
+    if is_masked(code):
+        return "person"
+    plain = _plain_code(code)
+    if len(plain) == 18:
+        if is_valid_id_number(plain):
+            return "person"
+        return "enterprise" if _code_ok(plain) or not _ID_LIKE.match(plain) else "person"
+    if len(plain) == 15 and plain.isdigit() and is_valid_id_number(plain) and not org_name:
+        return "person"
+    return "enterprise"
+
+
+def _plain_code(code: str) -> str:
+    """A code without the hyphens and dashes publishers put in (MAJXU7DA-9, 91-110000-…)."""
+    return _DASHES.sub("", code)
+
+
+def _org_code_ok(code: str) -> bool:
+    try:
+        validate_org_code(code)
+    except IdentifierError:
+        return False
+    return True
+
+
+def _registration_ok(code: str) -> bool:
+    try:
+        validate_registration_number(code)
+    except IdentifierError:
+        return False
+    return True
 
 
 def _code_ok(code: str) -> bool:

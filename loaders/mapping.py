@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,9 @@ class Mapping(BaseModel):
     # compared with what this source loaded before.
     source: str = Field(min_length=1)
     columns: dict[str, Column]
+    # Columns of the layout that the graph does not keep (a debtor's age, a row's serial number): read by
+    # nothing, on purpose, so the summary does not list them among the columns no field reads.
+    ignore: tuple[str, ...] = ()
     options: dict[str, Any] = {}
 
     @field_validator("columns", mode="before")
@@ -150,6 +154,7 @@ class Resolved:
         header: list[str],
         fields: dict[str, bool],
         origin: str,
+        one_of: Sequence[Sequence[str]] = (),
     ) -> None:
         unknown = sorted(set(mapping.columns) - set(fields))
         if unknown:
@@ -194,11 +199,21 @@ class Resolved:
             self.header_of[field] = header[found[0]] if found else column.headers[0]
             if not found and column.default is None and fields.get(field):
                 missing.append(" or ".join(column.headers))
+        for group in one_of:
+            if not any(
+                self.index.get(f) or f in self.constants or f in self.templates or self.defaults.get(f)
+                for f in group
+            ):
+                wanted = "; ".join(
+                    f"{f} ({' or '.join(mapping.columns[f].headers)})" for f in group if f in mapping.columns
+                )
+                missing.append(f"for any of {wanted or ', '.join(group)}")
         if missing:
             raise MappingError(
                 f"{origin}: the file has no column {'; no column '.join(missing)} "
                 f"(its columns are: {', '.join(header) or 'none'})"
             )
+        used.update(positions[header_key(h)] for h in mapping.ignore if header_key(h) in positions)
         self.fields = list(mapping.columns)
         # Columns of the file no field reads: a summary names them, so that a column a mapping misses
         # (被执行人履行情况 spelt without 的) is seen, not silently dropped.
@@ -292,20 +307,26 @@ def shipped_mappings(kind: str) -> list[Path]:
     return sorted(p for p in MAPPINGS_DIR.glob(f"{kind}*.yaml") if p.stem.split(".")[0] == kind)
 
 
-def fit(loaded: LoadedMapping, header: list[str], fields: dict[str, bool]) -> Fit:
+def fit(
+    loaded: LoadedMapping, header: list[str], fields: dict[str, bool], one_of: Sequence[Sequence[str]] = ()
+) -> Fit:
     try:
-        resolved = Resolved(loaded.mapping, header, fields, loaded.path.name)
+        resolved = Resolved(loaded.mapping, header, fields, loaded.path.name, one_of)
     except MappingError as exc:
         return Fit(loaded, 0, [], str(exc).removeprefix(f"{loaded.path.name}: "))
     return Fit(loaded, resolved.used, resolved.unused, None)
 
 
 def pick_mapping(
-    kind: str, header: list[str], fields: dict[str, bool], origin: str
+    kind: str,
+    header: list[str],
+    fields: dict[str, bool],
+    origin: str,
+    one_of: Sequence[Sequence[str]] = (),
 ) -> tuple[LoadedMapping, str]:
     """The shipped mapping of `kind` that reads most of the file's columns with every required field
     found, and why it was picked; MappingError naming the candidates when none fits or two fit equally."""
-    fits = [fit(load_mapping(path), header, fields) for path in shipped_mappings(kind)]
+    fits = [fit(load_mapping(path), header, fields, one_of) for path in shipped_mappings(kind)]
     good = sorted((f for f in fits if f.problem is None), key=lambda f: (-f.used, len(f.unused)))
     columns = len([h for h in header if h.strip()])
     if not good:

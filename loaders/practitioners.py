@@ -57,8 +57,8 @@ class PractitionersLoader(Loader[PractitionerRow]):
         licence = row.text("licence_number", required=True)
         employer = row.enterprise_code("employer_uscc")
         employer_name = row.text("employer_name")
-        valid_from = row.date("valid_from")
-        valid_to = row.date("valid_to", end_inclusive=True)
+        valid_from = row.date("valid_from", strict=True)
+        valid_to = row.date("valid_to", end_inclusive=True, strict=True)
         if valid_from and valid_to and valid_to < valid_from:
             row.problem("valid_to", "the registration ends before it starts")
         if name is None or doc is None or profession is None or licence is None or employer is None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO, Any, Literal, TextIO
+from typing import IO, Any, Literal
 
 Format = Literal["csv", "xlsx", "jsonl"]
 ENCODINGS = ("utf-8", "gb18030")
@@ -68,18 +68,27 @@ def detect_format(path: Path) -> Format:
 
 
 def detect_encoding(path: Path) -> str:
-    """utf-8 (with or without a byte-order mark) when the start of the file decodes as UTF-8, else gb18030."""
+    """utf-8 (with or without a byte-order mark) when the start of the file reads as UTF-8, else gb18030.
+    Line by line: Chinese text in GB18030 is almost never valid UTF-8, so lines with Chinese that read as
+    UTF-8 outvote a stray line in another encoding (that row alone is then rejected, not the file misread)."""
     with path.open("rb") as f:
         head = f.read(_SNIFF_BYTES)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        # final=False: a character cut at the end of the sample is not an error.
-        decoder.decode(head, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
+    utf8 = other = 0
+    lines = head.split(b"\n")
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines.pop()  # cut at the end of the sample
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other += 1
+        else:
+            utf8 += 1
+    return "gb18030" if other > utf8 else "utf-8"
 
 
 # What published files come in: UTF-8 (with or without a byte-order mark) and the GB family (GB18030 reads
@@ -100,13 +109,6 @@ def normalise_encoding(name: str) -> str:
 MAX_LINE_CHARS = 1 << 20
 
 
-def _skip_rest_of_line(text: TextIO) -> None:
-    """Read and drop the rest of an overlong line in bounded pieces, never holding it whole."""
-    rest = text.readline(MAX_LINE_CHARS)
-    while rest and not rest.endswith("\n"):
-        rest = text.readline(MAX_LINE_CHARS)
-
-
 def cell_text(value: object) -> str | None:
     """A spreadsheet or JSON cell as text; dates as ISO dates, whole numbers without a decimal point."""
     if value is None:
@@ -120,6 +122,113 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
+
+
+# A quoted cell may hold line breaks; one still open after this many lines (or characters) is a quote
+# that was never closed, and the record is cut back to its first line.
+MAX_RECORD_LINES = 200
+MAX_RECORD_CHARS = 1 << 20
+
+
+def _open_at_end(line: str, quoted: bool, delimiter_chars: str = ",\t") -> tuple[bool, bool]:
+    """Whether a quoted cell is still open after this line, given whether one was open before it (the
+    csv module's own reading of quotes: a quote opens a cell only at its start; "" inside is a quote),
+    and whether a quote closed with something other than a delimiter or the line's end after it."""
+    if not quoted and '"' not in line:
+        return False, False
+    at_start = not quoted
+    irregular = False
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if quoted:
+            if ch == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 2
+                    continue
+                quoted = False
+                after = line[i + 1] if i + 1 < n else "\n"
+                irregular = irregular or after not in delimiter_chars + "\r\n"
+            i += 1
+            continue
+        if ch == '"' and at_start:
+            quoted = True
+        at_start = ch in delimiter_chars
+        i += 1
+    return quoted, irregular
+
+
+class _Records:
+    """Whole CSV records from a binary file, one string each, decoded line by line: a line in another
+    encoding spoils only its record (error says why), and an unclosed quote is cut back to its line."""
+
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+        self.raw = raw
+        self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        self.first = True
+        self.error: str | None = None
+        self.spanned = 0  # physical lines of the last record
+        self._pending: list[tuple[str, str | None]] = []  # lines read again after a cut
+        self._last: list[tuple[str, str | None]] = []
+
+    def _line(self) -> tuple[str, str | None] | None:
+        if self._pending:
+            return self._pending.pop()
+        data = self.raw.readline(MAX_RECORD_CHARS)
+        if not data:
+            return None
+        if len(data) >= MAX_RECORD_CHARS and not data.endswith(b"\n"):
+            while data and not data.endswith(b"\n"):
+                data = self.raw.readline(MAX_RECORD_CHARS)
+            return "\n", f"a line longer than {MAX_RECORD_CHARS:,} bytes"
+        if self.first:
+            self.first = False
+            data = data.removeprefix(codecs.BOM_UTF8)
+        try:
+            return data.decode(self.encoding), None
+        except UnicodeDecodeError as exc:
+            text = data.decode(self.encoding, errors="replace")
+            return text, (
+                f"not valid {self.encoding} at byte {exc.start + 1} of the line ({exc.reason}); "
+                "the rest of the file is read"
+            )
+
+    def retry(self) -> None:
+        """Read the last record's lines after its first again, as records of their own."""
+        self._pending.extend(reversed(self._last[1:]))
+        self._last = []
+
+    def __iter__(self) -> _Records:
+        return self
+
+    def __next__(self) -> str:
+        first = self._line()
+        if first is None:
+            raise StopIteration
+        lines = [first]
+        quoted, _ = _open_at_end(first[0], False)
+        size = len(first[0])
+        irregular = False
+        while quoted:
+            nxt = self._line()
+            if irregular or nxt is None or len(lines) >= MAX_RECORD_LINES or size > MAX_RECORD_CHARS:
+                # Never closed: the opening line is a bad row, the lines after it rows of their own.
+                if nxt is not None:
+                    self._pending.append(nxt)
+                self._pending.extend(reversed(lines[1:]))
+                self._last, self.spanned = lines[:1], 1
+                self.error = "an opening quote that is not closed on its line"
+                return "\n"
+            lines.append(nxt)
+            size += len(nxt[0])
+            quoted, irregular = _open_at_end(nxt[0], True)
+            if irregular and not quoted:
+                # A quote closed many lines later, followed by text rather than a delimiter: an unclosed
+                # quote that met another row's quotes, not a cell holding line breaks.
+                quoted = True
+        self._last, self.spanned = lines, len(lines)
+        self.error = next((e for _, e in lines if e is not None), None)
+        return "".join(text for text, _ in lines) if len(lines) > 1 else first[0]
 
 
 class Reader:
@@ -169,45 +278,64 @@ class Reader:
     def _csv(self) -> Iterator[SourceRow]:
         delimiter = self._delimiter()
         self._counter = _Counting(self.path.open("rb"))
-        buffered = io.BufferedReader(self._counter, buffer_size=1 << 16)
-        text = io.TextIOWrapper(buffered, encoding=self.encoding, newline="")
+        raw = io.BufferedReader(self._counter, buffer_size=1 << 16)
+        records = _Records(raw, self.encoding)
+        # One reader over whole records: a record is complete before the csv module sees it, so a bad
+        # one (an oversized cell) raises for that record alone and the reader goes on with the next.
+        reader = csv.reader(records, delimiter=delimiter)
         number = 0
         try:
-            for cells in csv.reader(text, delimiter=delimiter):
+            while True:
+                try:
+                    cells = next(reader)
+                    error = records.error
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    cells, error = [], f"not valid CSV: {exc}"
                 number += 1
                 if number == 1:
+                    if error is not None:
+                        raise InputError(f"{self.path}: the header row cannot be read: {error}")
                     self.header = [c.strip() for c in cells]
                     continue
-                if not "".join(cells).strip():
+                if error is None and len(cells) != len(self.header):
+                    if records.spanned > 1:
+                        # A quote opened and closed many lines later swallowed the rows between: read
+                        # again from the line after the opening one.
+                        records.retry()
+                        cells, error = [], "an opening quote that is not closed on its line"
+                    else:
+                        error = f"has {len(cells)} fields where the header has {len(self.header)}"
+                if error is None and not "".join(cells).strip():
+                    number -= 1  # a blank line is not a row
                     continue
-                error = None
-                if len(cells) != len(self.header):
-                    error = f"has {len(cells)} fields where the header has {len(self.header)}"
-                yield SourceRow(number, list(cells), error)
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{self.path}: not valid {self.encoding} after row {number}: {exc.reason}; "
-                "give the file's encoding with --encoding (utf-8 or gb18030)"
-            ) from None
-        except csv.Error as exc:
-            raise InputError(f"{self.path}: row {number + 1}: not valid CSV: {exc}") from None
+                yield SourceRow(number, [] if error else list(cells), error)
         finally:
-            text.close()
+            raw.close()
 
     # -- JSON Lines -------------------------------------------------------------------------------
 
     def _jsonl(self) -> Iterator[SourceRow]:
         self._counter = _Counting(self.path.open("rb"))
-        buffered = io.BufferedReader(self._counter, buffer_size=1 << 16)
-        text = io.TextIOWrapper(buffered, encoding=self.encoding or "utf-8-sig")
+        raw = io.BufferedReader(self._counter, buffer_size=1 << 16)
         keys: dict[str, int] = {}
         try:
             number = 0
-            while line := text.readline(MAX_LINE_CHARS + 1):
+            while data := raw.readline(MAX_LINE_CHARS + 1):
                 number += 1
-                if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
-                    _skip_rest_of_line(text)
-                    yield SourceRow(number, [], f"line longer than {MAX_LINE_CHARS:,} characters")
+                if len(data) > MAX_LINE_CHARS and not data.endswith(b"\n"):
+                    while data and not data.endswith(b"\n"):
+                        data = raw.readline(MAX_LINE_CHARS)
+                    yield SourceRow(number, [], f"line longer than {MAX_LINE_CHARS:,} bytes")
+                    continue
+                if number == 1:
+                    data = data.removeprefix(codecs.BOM_UTF8)
+                try:
+                    line = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    # One line in another encoding spoils that line alone.
+                    yield SourceRow(number, [], f"not valid UTF-8 at byte {exc.start + 1} ({exc.reason})")
                     continue
                 if not line.strip():
                     continue
@@ -232,10 +360,8 @@ class Reader:
                 for key, value in record.items():
                     cells[keys[key]] = cell_text(value)
                 yield SourceRow(number, cells)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{self.path}: not valid UTF-8: {exc.reason}") from None
         finally:
-            text.close()
+            raw.close()
 
     # -- XLSX -------------------------------------------------------------------------------------
 

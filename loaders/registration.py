@@ -36,7 +36,7 @@ from loaders.common import (
     split_names,
 )
 from loaders.engine import BatchOut, Context, Loader, Unresolved
-from loaders.fields import Document, Row, document_problem, fast_code
+from loaders.fields import Document, Row, currency_of, document_problem, fast_code
 from loaders.mapping import MappingError
 
 _RESIDENT_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -85,12 +85,15 @@ class EnterprisesLoader(Loader[EnterpriseRow]):
         "status": False,
         "established_on": False,
         "registered_capital": False,
+        "capital_currency": False,
         "address": False,
         "phone": False,
         "email": False,
         "legal_rep_name": False,
         "legal_rep_id_type": False,
         "legal_rep_id": False,
+        "registration_number": False,
+        "registry_id": False,
     }
     sensitive = frozenset({"legal_rep_id"})
     key_field = "uscc"
@@ -102,14 +105,19 @@ class EnterprisesLoader(Loader[EnterpriseRow]):
         self.history = History(ctx, [RoleType.LEGAL_REPRESENTATIVE_OF, RoleType.PRINCIPAL_OF])
         self.matcher = Matcher(ctx, self.history)
         self.forms: dict[str, str] = ctx.option("org_type_by_legal_form", {})
+        # A layout that falls back to 注册号 where a row has no USCC keeps such an enterprise under it.
+        self.registration_as_key = bool(ctx.option("registration_number_as_key", False))
+        self.rates = currency_rates(ctx.option("currency_rates", {}) or {})
 
     def parse(self, row: Row) -> EnterpriseRow | None:
-        code = row.enterprise_code("uscc")
+        code = row.enterprise_code("uscc", registration_as_key=self.registration_as_key)
         name = row.text("name", required=True)
         legal_form = row.text("legal_form")
         status = row.enum("status")
         established = row.date("established_on")
-        capital = row.money("registered_capital")
+        capital, currency = row.capital("registered_capital", "capital_currency", self.rates)
+        registration = row.registration_number("registration_number")
+        registry_id = row.text("registry_id")
         address, phone, email = row.text("address"), row.text("phone"), row.text("email")
         rep_name = row.text("legal_rep_name")
         doc = row.document("legal_rep_id", "legal_rep_id_type", required=False, allow_masked=True)
@@ -125,11 +133,14 @@ class EnterprisesLoader(Loader[EnterpriseRow]):
                 status=status or "",
                 established_on=established,
                 registered_capital=capital,
+                capital_currency=currency,
                 address=address,
                 phone=phone.replace(" ", "") if phone else None,
                 email=email,
                 legal_form=legal_form,
                 id_valid=code.valid,
+                registration_number=registration or (code.code if code.registration else None),
+                registry_id=registry_id,
                 source=self.ctx.source,
                 loaded_at=self.ctx.loaded_at,
             )
@@ -144,7 +155,9 @@ class EnterprisesLoader(Loader[EnterpriseRow]):
         )
 
     def key(self, parsed: EnterpriseRow) -> str:
-        return parsed.enterprise.uscc
+        # The registry's own subject id, where the layout has one, is what two rows must not share.
+        e = parsed.enterprise
+        return f"registry:{e.registry_id}" if e.registry_id else e.uscc
 
     def apply(self, items: list[tuple[Row, EnterpriseRow]], out: BatchOut) -> None:
         held = self.orgs.fetch([p.enterprise.uscc for _, p in items])
@@ -158,6 +171,19 @@ class EnterprisesLoader(Loader[EnterpriseRow]):
                 post(self.ctx, row, parsed, held.get(parsed.enterprise.uscc) is not None, self, out)
         out.roles.extend(self.history.take())
         self.matcher.reset()
+
+
+def currency_rates(table: dict[str, Any]) -> dict[str, float]:
+    """The mapping's currency_rates (美元: 7.1 or USD: 7.1), by ISO code; MappingError for a bad one."""
+    rates: dict[str, float] = {}
+    for word, rate in table.items():
+        code = currency_of(str(word))
+        if code is None or not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
+            raise MappingError(
+                f"options.currency_rates: {word}: {rate!r} is not a currency and a positive rate"
+            )
+        rates[code] = float(rate)
+    return rates
 
 
 def post_type(enterprise: Enterprise) -> tuple[RoleType, str | None]:
@@ -175,16 +201,20 @@ def post(
     row: Row,
     parsed: EnterpriseRow,
     existed: bool,
-    loader: EnterprisesLoader | BranchesLoader,
+    loader: EnterprisesLoader | BranchesLoader | PersonnelLoader,
     out: BatchOut,
+    position_word: str | None = None,
 ) -> None:
     """The registered legal representative (or principal) as an edge, unless the store already has
     the post's history: then a new holder needs a change record with its date."""
     e = parsed.enterprise
     type_, position = post_type(e)
+    position = position_word if position_word and type_ == RoleType.LEGAL_REPRESENTATIVE_OF else position
     field = "legal_rep_id" if parsed.representative is not None else "legal_rep_name"
     if loader.kind == "branches":
         field = "principal_id" if parsed.representative is not None else "principal_name"
+    if loader.kind == "personnel":
+        field = "id_number"
     current = loader.history.roles(e.uscc, [type_]) if existed else []
     holder = parsed.representative
     if holder is None:
@@ -254,18 +284,26 @@ def posts_table(ctx: Context) -> dict[str, Post]:
 
 @dataclass
 class PersonnelRow:
-    uscc: str
+    uscc: str | None  # None: the enterprise is named by registry_id or registration_number
     person: Person
     post: Post
     valid_from: date | None
     valid_to: date | None
+    registry_id: str | None = None
+    registration_number: str | None = None
+
+
+# The registry's subject id, its 注册号 or the USCC: a personnel table names its enterprise by one of them.
+ENTERPRISE_REFS = ("uscc", "registry_id", "registration_number")
 
 
 class PersonnelLoader(Loader[PersonnelRow]):
     kind = "personnel"
     summary = "key personnel: directors, supervisors, managers, finance heads (主要人员)"
     fields: ClassVar[dict[str, bool]] = {
-        "uscc": True,
+        "uscc": False,
+        "registry_id": False,
+        "registration_number": False,
         "enterprise_name": False,
         "name": True,
         "id_type": False,
@@ -274,6 +312,7 @@ class PersonnelLoader(Loader[PersonnelRow]):
         "valid_from": False,
         "valid_to": False,
     }
+    one_of = (ENTERPRISE_REFS,)
     sensitive = frozenset({"id_number"})
     key_field = "id_number"
 
@@ -282,10 +321,22 @@ class PersonnelLoader(Loader[PersonnelRow]):
         self.people = People(ctx)
         self.orgs = Organisations(ctx)
         self.posts = posts_table(ctx)
-        self.history = History(ctx, {p.type for p in self.posts.values()})
+        self.history = History(ctx, {p.type for p in self.posts.values()} | set(post_types()))
+        self.matcher = Matcher(ctx, self.history)
 
     def parse(self, row: Row) -> PersonnelRow | None:
-        code = row.enterprise_code("uscc")
+        code = row.enterprise_code("uscc", required=False)
+        registry_id = row.text("registry_id") if code is None and row.raw("uscc") is None else None
+        registration = (
+            row.registration_number("registration_number")
+            if code is None and registry_id is None and row.raw("uscc") is None
+            else None
+        )
+        if code is None and registry_id is None and registration is None and not row.bad:
+            row.problem(
+                "uscc" if "uscc" in self.ctx.resolved.index else "registry_id",
+                "required field is empty: the row names no enterprise (USCC, 主体身份代码 or 注册号)",
+            )
         name = row.text("name", required=True)
         doc = row.document("id_number", "id_type")
         position = row.text("position", required=True)
@@ -295,32 +346,81 @@ class PersonnelLoader(Loader[PersonnelRow]):
                 "position",
                 f"not one of the positions the mapping knows ({', '.join(list(self.posts)[:10])} …)",
             )
-        valid_from = row.date("valid_from")
-        valid_to = row.date("valid_to", end_inclusive=True)
+        # A term's days say when the post counted: a bad one is not left empty (that would stretch it).
+        valid_from = row.date("valid_from", strict=True)
+        valid_to = row.date("valid_to", end_inclusive=True, strict=True)
         if valid_from and valid_to and valid_to < valid_from:
             row.problem("valid_to", "the term ends before it starts")
-        if code is None or name is None or doc is None or post_ is None or row.bad:
+        if name is None or doc is None or post_ is None or row.bad:
             return None
-        return PersonnelRow(code.code, self.people.person(doc, name), post_, valid_from, valid_to)
+        return PersonnelRow(
+            code.code if code is not None else None,
+            self.people.person(doc, name),
+            post_,
+            valid_from,
+            valid_to,
+            registry_id,
+            registration,
+        )
 
     def key(self, parsed: PersonnelRow) -> str:
         p = parsed.post
-        return f"{parsed.uscc}|{parsed.person.person_key}|{p.type.value}|{p.position}|{parsed.valid_from}"
+        where = parsed.uscc or (
+            f"registry:{parsed.registry_id}" if parsed.registry_id else f"reg:{parsed.registration_number}"
+        )
+        return f"{where}|{parsed.person.person_key}|{p.type.value}|{p.position}|{parsed.valid_from}"
+
+    def _enterprises(self, items: list[tuple[Row, PersonnelRow]], out: BatchOut) -> list[tuple[Row, str]]:
+        """Each row's enterprise code, found by USCC, registry subject id or 注册号; rows whose enterprise
+        the store does not hold (or holds twice under one id) are reported and left out."""
+        found = self.ctx.store.find_enterprises(
+            registry_ids={p.registry_id for _, p in items if p.registry_id},
+            registration_numbers={p.registration_number for _, p in items if p.registration_number},
+        )
+        held = self.orgs.fetch(
+            [p.uscc for _, p in items if p.uscc]
+            + [e.uscc for matches in found.values() if len(matches) == 1 for e in matches]
+        )
+        codes: list[tuple[Row, str]] = []
+        for row, parsed in items:
+            if parsed.uscc is not None:
+                if parsed.uscc in held:
+                    codes.append((row, parsed.uscc))
+                else:
+                    out.reject(
+                        row, "uscc", "no enterprise with this code in the store: load its registration first"
+                    )
+                continue
+            ref = parsed.registry_id or parsed.registration_number or ""
+            field = "registry_id" if parsed.registry_id else "registration_number"
+            matches = found.get(ref, [])
+            if len(matches) == 1:
+                codes.append((row, matches[0].uscc))
+                continue
+            reason = (
+                f"no enterprise with {row.header(field)} {ref} in the store: load the enterprise table of "
+                "the same extract first"
+                if not matches
+                else f"{len(matches)} enterprises have {row.header(field)} {ref}: ambiguous"
+            )
+            out.unresolved_ref(_unresolved(row, field, parsed.person.name, None, "", reason, len(matches)))
+            out.held_rows.add(row.number)
+        return codes
 
     def apply(self, items: list[tuple[Row, PersonnelRow]], out: BatchOut) -> None:
-        held = self.orgs.fetch([p.uscc for _, p in items])
-        self.history.prefetch(held)
-        good: list[tuple[Row, PersonnelRow]] = []
-        for row, parsed in items:
-            if parsed.uscc not in held:
-                out.reject(
-                    row, "uscc", "no enterprise with this code in the store: load its registration first"
-                )
-            else:
-                good.append((row, parsed))
-        self.people.to_write(((row, "id_number", p.person) for row, p in good), out)
-        for row, parsed in good:
-            e = held[parsed.uscc]
+        codes = self._enterprises(items, out)
+        held = self.orgs.batch
+        self.history.prefetch([c for _, c in codes])
+        by_row = {row.number: parsed for row, parsed in items}
+        good = [(row, by_row[row.number], held[code]) for row, code in codes]
+        self.people.to_write(((row, "id_number", p.person) for row, p, _ in good), out)
+        for row, parsed, e in good:
+            if parsed.post.type in post_types() and parsed.valid_from is None and parsed.valid_to is None:
+                # The registered legal representative (an individual business's operator): one holder
+                # at a time, a different one needs a change record, as in the enterprise table.
+                rep = EnterpriseRow(e, parsed.person, parsed.person.name, None)
+                post(self.ctx, row, rep, True, self, out, parsed.post.position)
+                continue
             role = _role(
                 self.ctx,
                 row,
@@ -341,6 +441,12 @@ class PersonnelLoader(Loader[PersonnelRow]):
             if keep_closed(role, self.history.stored(role_id, e.uscc)) is not None:
                 self.history.put(role, role_id)
         out.roles.extend(self.history.take())
+        self.matcher.reset()
+
+
+def post_types() -> tuple[RoleType, ...]:
+    """The posts a registration fills one holder at a time: legal representative, principal."""
+    return (RoleType.LEGAL_REPRESENTATIVE_OF, RoleType.PRINCIPAL_OF)
 
 
 # -- shareholders ---------------------------------------------------------------------------------
@@ -396,8 +502,8 @@ class ShareholdersLoader(Loader[ShareholderRow]):
         subscribed = row.money("subscribed_capital")
         paid_in = row.money("paid_in_capital")
         row.date("contributed_on")  # checked; the graph keeps no contribution date
-        ratio = row.ratio("ratio")
-        valid_from = row.date("valid_from")
+        ratio = row.ratio("ratio", strict=True)
+        valid_from = row.date("valid_from", strict=True)
         raw = row.raw("holder_id") or ""
         if kind is None:
             typed = row.raw("holder_id_type") is not None and row.enum("holder_id_type") not in (None, "uscc")

@@ -136,8 +136,14 @@ class Bad:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, row: int, field: str, why: str) -> None:
-        self.rows.append({"row": row, "field": field, "reason": why})
+    def add(self, row: int, field: str, why: str, outcome: str = "rejected") -> None:
+        """outcome: rejected (the row is not loaded) or left_empty (the field is reported and left
+        empty, the rest of the row loads)."""
+        self.rows.append({"row": row, "field": field, "reason": why, "outcome": outcome})
+
+    @property
+    def loaded(self) -> int:
+        return sum(1 for r in self.rows if r["outcome"] != "rejected")
 
 
 def _d(value: date | None) -> str:
@@ -206,14 +212,14 @@ class SampleWriter:
         bad = Bad()
         template = rows[20]
 
-        def extra(field: str, why: str, **changes: str) -> None:
+        def extra(field: str, why: str, outcome: str = "rejected", **changes: str) -> None:
             row = list(template)
             row[0] = self.new_uscc()
             row[1] = f"清丰县样本{self._serial}有限公司"
             for header, value in changes.items():
                 row[ENTERPRISE_HEADER.index(header)] = value
             rows.append(row)
-            bad.add(len(rows) + 1, field, why)
+            bad.add(len(rows) + 1, field, why, outcome)
 
         bad_check = self.new_uscc()
         extra(
@@ -221,16 +227,21 @@ class SampleWriter:
             "uscc check_character",
             统一社会信用代码=bad_check[:-1] + ("0" if bad_check[-1] != "0" else "1"),
         )
-        extra("成立日期", "not a date", 成立日期="2019-02-30")
-        extra("登记状态", "not one of the allowed values", 登记状态="营业中")
+        # Bad optional fields: reported and left empty, the enterprise loads (the representative whose
+        # number fails is then unresolved: a new enterprise's representative needs a number).
+        extra("成立日期", "not a date", "left_empty", 成立日期="2019-02-30")
+        extra("登记状态", "not one of the allowed values", "left_empty", 登记状态="营业中")
         extra(
-            "法定代表人证件号码", "id_number check_character", 法定代表人证件号码=_bad_id(rep.id_number or "")
+            "法定代表人证件号码",
+            "id_number check_character",
+            "left_empty",
+            法定代表人证件号码=_bad_id(rep.id_number or ""),
         )
         extra("企业名称", "required field is empty", 企业名称="")
         rows.append(list(rows[3]))
         bad.add(len(rows) + 1, "统一社会信用代码", "duplicate")
         _write_csv(self.folder / "enterprises.csv", ENTERPRISE_HEADER, rows, encoding="utf-8-sig")
-        self.note("enterprises.csv", len(rows), bad, good=good)
+        self.note("enterprises.csv", len(rows), bad, good=good + bad.loaded)
 
     def personnel(self) -> None:
         rows: list[list[str]] = []
