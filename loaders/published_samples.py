@@ -91,7 +91,7 @@ from loaders.samples import Truth, truth
 
 PUBLISHED_ENTERPRISES = 60
 PUBLISHED_SEED = 2017
-# The fewest enterprises that leave one distinct enterprise for every planted case.
+# Fewer cannot give every case an enterprise of its own (some seeds need a few more).
 MIN_ENTERPRISES = 60
 
 REGISTRATION = "registration_enterprises.csv"
@@ -356,7 +356,9 @@ class Picker:
             out.append(r)
             self.used.add(r.rep.number)
         if len(out) < n:
-            raise ValueError(f"--enterprises: too few enterprises for {why}; use at least {MIN_ENTERPRISES}")
+            raise ValueError(
+                f"--enterprises: with this seed, too few enterprises are left for {why}; give more"
+            )
         taken = {id(r) for r in out}
         self.items = [r for r in self.items if id(r) not in taken]
         return out
