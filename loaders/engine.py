@@ -179,8 +179,8 @@ class Loader(abc.ABC, Generic[P]):
     one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     # Fields holding personal document numbers: always masked in reject and unresolved files.
     sensitive: ClassVar[frozenset[str]] = frozenset()
-    # Which field a duplicate's reject line names.
-    key_field: ClassVar[str] = ""
+    # Which field a duplicate's reject line names (an instance may name another, from its file's columns).
+    key_field: str = ""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -527,7 +527,7 @@ class Engine:
                 fallbacks=fallbacks,
             )
             if source_row.error is not None:
-                row.problem("(row)", source_row.error, "")
+                row.problem(source_row.column or "(row)", source_row.error, "")
                 parsed = None
             else:
                 parsed = loader.parse(row)

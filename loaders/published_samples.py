@@ -740,9 +740,9 @@ class PublishedWriter:
             elif h.document_type == "taiwan_permit":
                 f.row(
                     row_number, "证件号码", "taiwan_resident_permit", "loaded",
-                    "a 港澳台居民居住证 number of region 830000 (Taiwan), GB 11643 check valid: "
-                    "document type taiwan_permit, not a resident ID",
-                    masked=h.masked, document_type=h.document_type,
+                    "a 港澳台居民居住证 number of region 830000 (Taiwan), GB 11643 check valid: read as a "
+                    "resident ID number, the form other lists give it in (身份证号码)",
+                    masked=h.masked, document_type="resident_id",
                 )  # fmt: skip
             elif h.document_type == "foreign_permit":
                 f.row(
@@ -765,7 +765,9 @@ class PublishedWriter:
             self.stored_people.add(h)
             records.append({
                 "row": row_number, "registry_id": r.registry_id, "enterprise": r.key, "name": h.name,
-                "masked": h.masked, "document_type": h.document_type, "position": r.position,
+                "masked": h.masked, "position": r.position,
+                # A residence permit's number is a GB 11643 number: the person is found by it as by an ID.
+                "document_type": "resident_id" if h.document_type == "taiwan_permit" else h.document_type,
             })  # fmt: skip
         unknown = self.registry_id()
         stranger = Holder("钱卫东", build_id_number("410923", date(1971, 11, 3), 57))

@@ -32,6 +32,12 @@ class SourceRow:
     number: int  # CSV and XLSX: 1-based with the header as row 1; JSON Lines: the line
     cells: list[str | None]
     error: str | None = None  # the row could not be read (bad JSON, wrong shape): a reject, not a crash
+    column: str | None = None  # the header of the cell that spoiled the row, when one did
+
+
+# The longest cell a row may have (the csv module's own default limit). Records are parsed with a larger
+# limit so that the reader can name the column of an oversized cell instead of failing the record blind.
+MAX_CELL_CHARS = 131_072
 
 
 class _Counting(io.RawIOBase):
@@ -280,6 +286,8 @@ class Reader:
         self._counter = _Counting(self.path.open("rb"))
         raw = io.BufferedReader(self._counter, buffer_size=1 << 16)
         records = _Records(raw, self.encoding)
+        if csv.field_size_limit() < MAX_RECORD_CHARS:
+            csv.field_size_limit(MAX_RECORD_CHARS)
         # One reader over whole records: a record is complete before the csv module sees it, so a bad
         # one (an oversized cell) raises for that record alone and the reader goes on with the next.
         reader = csv.reader(records, delimiter=delimiter)
@@ -310,7 +318,15 @@ class Reader:
                 if error is None and not "".join(cells).strip():
                     number -= 1  # a blank line is not a row
                     continue
-                yield SourceRow(number, [] if error else list(cells), error)
+                column = None
+                if error is None:
+                    column = next(
+                        (h for h, c in zip(self.header, cells, strict=False) if len(c) > MAX_CELL_CHARS), None
+                    )
+                    if column is not None:
+                        size = max(len(c) for c in cells)
+                        error = f"a cell of {size:,} characters, over the {MAX_CELL_CHARS:,} a cell may hold"
+                yield SourceRow(number, [] if error else list(cells), error, column)
         finally:
             raw.close()
 

@@ -107,6 +107,8 @@ class EnterprisesLoader(Loader[EnterpriseRow]):
         self.forms: dict[str, str] = ctx.option("org_type_by_legal_form", {})
         # A layout that falls back to 注册号 where a row has no USCC keeps such an enterprise under it.
         self.registration_as_key = bool(ctx.option("registration_number_as_key", False))
+        if ctx.resolved.index.get("registry_id"):
+            self.key_field = "registry_id"  # what two rows must not share (see key)
         self.rates = currency_rates(ctx.option("currency_rates", {}) or {})
 
     def parse(self, row: Row) -> EnterpriseRow | None:
