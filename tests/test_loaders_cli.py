@@ -105,3 +105,37 @@ def test_export_admin_writes_the_files_and_prints_the_command(tmp_path: Path) ->
     lines = (out / "import" / "enterprises.csv").read_text(encoding="utf-8").splitlines()
     assert "uscc:ID(Enterprise),name," in lines[0] and len(lines) == 199
     clean_failure(run(tmp_path, "export-admin", str(out), "enterprises"), 2, "expected KIND=FILE")
+
+
+def test_the_shipped_layout_is_named_in_the_summary_and_unread_columns_listed(tmp_path: Path) -> None:
+    published = REPO / "samples" / "published"
+    first = run(tmp_path, "load", "enterprises", str(published / "registration_enterprises.csv"))
+    assert first.returncode == 0, first.stderr
+    assert "mapping: enterprises.registration_extract.yaml: reads 12 of the file's 12 columns" in first.stdout
+    data = tmp_path / "odd.csv"
+    data.write_text(
+        "统一社会信用代码,企业名称,电话,备注\n91110000600037341L,北京某某有限公司,1,x\n", encoding="utf-8"
+    )
+    odd = run(tmp_path, "load", "enterprises", str(data))
+    assert odd.returncode == 0, odd.stderr
+    assert "mapping: enterprises.yaml: reads 3 of the file's 4 columns" in odd.stdout
+    assert "columns the mapping does not read: 备注" in odd.stdout
+    # Two layouts reading the same columns: refused, both named, rather than one guessed.
+    data.write_text("统一社会信用代码,企业名称\n91110000600037341L,北京某某有限公司\n", encoding="utf-8")
+    clean_failure(
+        run(tmp_path, "load", "enterprises", str(data)),
+        2,
+        "2 shipped enterprises mappings fit equally",
+        "enterprises.yaml",
+        "enterprises.registration_extract.yaml",
+    )
+
+
+def test_a_file_no_shipped_layout_fits_ends_with_one_message_and_exit_2(tmp_path: Path) -> None:
+    data = tmp_path / "other.csv"
+    data.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    result = run(tmp_path, "load", "court", str(data))
+    clean_failure(
+        result, 2, "no shipped court mapping fits", "court.yaml", "court.platform_json.yaml", "--mapping"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1

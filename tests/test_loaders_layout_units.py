@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from graph_service.store.base import GraphStore
+from loaders import LoadOptions, run_load
 from loaders.fields import parse_amount, parse_date, parse_money
 from loaders.lists import CourtListLoader, GenericListLoader
 from loaders.mapping import Column, Mapping, MappingError, Resolved, load_mapping, pick_mapping
 from loaders.person_cells import person_cells
 from loaders.readers import Reader, detect_encoding
 from loaders.registration import EnterprisesLoader, PersonnelLoader
+from tests.conftest import SECRET
 
 HEADER = "案号,被执行人姓名/名称,失信被执行人行为具体情形\n"
 
@@ -305,3 +308,53 @@ def test_every_shipped_mapping_loads() -> None:
 
     for path in sorted(MAPPINGS_DIR.glob("*.yaml")):
         assert load_mapping(path).mapping.kind == path.stem.split(".")[0]
+
+
+def _list_file(tmp: Path, header: str, row: str) -> Path:
+    path = tmp / "l.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    return path
+
+
+def test_options_list_type_serves_the_generic_list_and_a_mapping_without_one_is_refused(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    path = _list_file(
+        tmp_path,
+        "认定部门,决定文书号,主体名称,统一社会信用代码,列入日期",
+        "市场监管局,决1号,甲公司,91110000600037341L,2024-01-02",
+    )
+    with_type = tmp_path / "with.yaml"
+    with_type.write_text(
+        "kind: list\nsource: s\ncolumns:\n  authority: [认定部门]\n  decision_number: [决定文书号]\n"
+        "  subject_name: [主体名称]\n  subject_id: [统一社会信用代码]\n  listed_on: [列入日期]\n"
+        "options:\n  list_type: market_serious_violation\n",
+        encoding="utf-8",
+    )
+    opts = LoadOptions(secret=SECRET, reject_file=tmp_path / "r.csv")
+    report = run_load(store, "list", path, opts, mapping=with_type, default_dir=tmp_path)
+    assert report.counters.loaded == 1
+    (entry,) = store.entries_of_list("market_serious_violation", "s")
+    assert entry.subject_key == "91110000600037341L"
+    without = tmp_path / "without.yaml"
+    without.write_text(with_type.read_text(encoding="utf-8").split("options:")[0], encoding="utf-8")
+    with pytest.raises(MappingError, match=r"options\.list_type"):
+        run_load(store, "list", path, opts, mapping=without, default_dir=tmp_path)
+
+
+def test_a_status_never_defaults_to_active_where_the_file_publishes_one(
+    tmp_path: Path, store: GraphStore
+) -> None:
+    path = tmp_path / "court.csv"
+    path.write_text(
+        "案号,被执行人姓名/名称,身份证号码/组织机构代码,执行法院,发布时间,被执行人履行情况\n"
+        "(2024)豫01执1号,甲公司,91110000600037341L,法院,2024-01-01,全部履行\n"
+        "(2024)豫01执2号,甲公司,91110000600037341L,法院,2024-01-01,\n"
+        "(2024)豫01执3号,甲公司,91110000600037341L,法院,2024-01-01,履行中\n",
+        encoding="utf-8",
+    )
+    opts = LoadOptions(secret=SECRET, reject_file=tmp_path / "r.csv", reject_threshold=1.0)
+    report = run_load(store, "court", path, opts, default_dir=tmp_path)
+    assert report.counters.rejected == 2
+    (entry,) = store.entries_of_list("court_dishonest_debtor")
+    assert entry.status == "repaired" and entry.decision_number == "(2024)豫01执1号"
