@@ -16,7 +16,9 @@ class EnterpriseView(BaseModel):
     org_type: str
     status: str
     established_on: date | None
-    registered_capital: float | None
+    registered_capital: float | None  # in 万 of capital_currency
+    capital_currency: str  # ISO 4217
+    registration_number: str | None
     address: str | None
     phone: str | None
     division: str
@@ -33,6 +35,8 @@ class EnterpriseView(BaseModel):
             status=e.status,
             established_on=e.established_on,
             registered_capital=e.registered_capital,
+            capital_currency=e.capital_currency or "CNY",
+            registration_number=e.registration_number,
             address=e.address,
             phone=e.phone,
             division=e.division,
