@@ -228,6 +228,7 @@ def load(
         reject_file=reject_file,
         unresolved_file=unresolved_file,
         resume=not restart,
+        queue_path=settings.unresolved_file(),
     )
     try:
         store = open_store(settings)
