@@ -198,7 +198,12 @@ def serve(
             "reads (or CREDIT_GRAPH_AUDIT_KEY), or CREDIT_GRAPH_DEMO=1 for a demonstration",
             code=2,
         )
-    for held in (settings.store_path(), settings.keys_file(), settings.audit_file()):
+    for held in (
+        settings.store_path(),
+        settings.keys_file(),
+        settings.audit_file(),
+        settings.unresolved_file(),
+    ):
         if readable_by_others(held):
             err.print(
                 f"credit-graph: warning: {held} is readable by other users of this machine; "
