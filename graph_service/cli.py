@@ -26,6 +26,7 @@ from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.snapshots.cli import export_command, import_command
 from graph_service.store import GraphStore, StoreError, open_store
 from graph_service.synthetic import Answers, Generator, load_synthetic
+from graph_service.unresolved.cli import unresolved_app
 from loaders.cli import export_admin, load
 
 app = typer.Typer(
@@ -82,6 +83,7 @@ def _generate(store: GraphStore, settings: Settings, enterprises: int, seed: int
 
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(unresolved_app, name="unresolved")
 
 
 @app.command()
@@ -196,7 +198,12 @@ def serve(
             "reads (or CREDIT_GRAPH_AUDIT_KEY), or CREDIT_GRAPH_DEMO=1 for a demonstration",
             code=2,
         )
-    for held in (settings.store_path(), settings.keys_file(), settings.audit_file()):
+    for held in (
+        settings.store_path(),
+        settings.keys_file(),
+        settings.audit_file(),
+        settings.unresolved_file(),
+    ):
         if readable_by_others(held):
             err.print(
                 f"credit-graph: warning: {held} is readable by other users of this machine; "

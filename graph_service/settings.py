@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     def audit_file(self) -> Path:
         return self.audit_path or self.data_dir / "audit.sqlite3"
 
+    def unresolved_file(self) -> Path:
+        """The queue of unresolved references (graph_service/unresolved), for either backend."""
+        return self.data_dir / "unresolved.sqlite"
+
     def _secret(self, given: SecretStr | None, file_name: str, path: Path | None = None) -> str:
         """The configured secret, else one made once and kept in its file (beside the data unless
         `path` says where), so that it stays the same across restarts of one installation."""

@@ -244,6 +244,7 @@ def load(
         reject_file=reject_file,
         unresolved_file=unresolved_file,
         resume=not restart,
+        queue_path=settings.unresolved_file(),
     )
     try:
         store = open_store(settings)

@@ -3,6 +3,7 @@ people a source names without a full ID number, and role edges held against the 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from graph_service.identifiers import is_masked, mask_id_number, normalize_code, normalize_name, person_key
-from graph_service.model import Enterprise, OrgType, Person, Role, RoleType
+from graph_service.model import ROLE_NAMES_ZH, Enterprise, OrgType, Person, Role, RoleType
 from graph_service.persons import person_from_document
+from graph_service.unresolved.references import Candidate
 from loaders.engine import BatchOut, Context, Unresolved
 from loaders.fields import Document, Row
 
@@ -267,17 +269,35 @@ class Match:
     person: Person | None
     reason: str
     candidates: int
+    # Every stored person the match looked at, and why each fits or not: what an operator decides from.
+    considered: list[Candidate] = dataclasses.field(default_factory=list)
 
 
 def compatible(masked: str, person: Person) -> bool:
     """True when every visible character of a masked number agrees with the person's number."""
+    return disagreement(masked, person) is None
+
+
+def disagreement(masked: str, person: Person) -> str | None:
+    """Why the person's number cannot be the masked one (None when every visible character agrees). A
+    stored character is told only where the person's own masked number shows it."""
     full = normalize_code(person.id_number) if person.id_number else None
-    if full is not None:
-        return len(full) == len(masked) and all(m == "*" or m == c for m, c in zip(masked, full, strict=True))
-    shown = normalize_code(person.id_masked) if person.id_masked else None
-    if shown is None or len(shown) != len(masked):
-        return False
-    return all(a == "*" or b == "*" or a == b for a, b in zip(masked, shown, strict=True))
+    stored = full or (normalize_code(person.id_masked) if person.id_masked else None)
+    if stored is None:
+        return "the store holds no number for this person"
+    if len(stored) != len(masked):
+        return f"the number has {len(masked)} characters, the stored one {len(stored)}"
+    shown = mask_id_number(full) if full else stored
+    for i, (m, c) in enumerate(zip(masked, stored, strict=True), start=1):
+        if m != "*" and c != "*" and m != c:
+            told = f"stored {c}" if shown[i - 1] != "*" else "the stored one differs"
+            return f"visible character {i} is {m}, {told}"
+    return None
+
+
+def visible(masked: str) -> str:
+    """The characters a masked number shows, hidden runs as …: 4109…1234."""
+    return re.sub(r"\*+", "…", masked)
 
 
 class Matcher:
@@ -295,34 +315,64 @@ class Matcher:
         enterprise: str | None,
         types: Collection[RoleType] | None = None,
     ) -> Match:
+        held: dict[str, set[RoleType]] = {}
         if enterprise is not None:
-            holders = {
-                r.holder_key for r in self.history.roles(enterprise, types) if r.holder_kind == "person"
-            }
-            people = [p for p in self.ctx.store.get_persons(holders).values() if p.name == name]
+            for r in self.history.roles(enterprise, types):
+                if r.holder_kind == "person":
+                    held.setdefault(r.holder_key, set()).add(r.type)
+            people = [p for p in self.ctx.store.get_persons(list(held)).values() if p.name == name]
             where = f"holding a role in {enterprise}"
             if types is not None:
                 where = f"holding {'/'.join(sorted(t.value for t in types))} in {enterprise}"
         else:
+            people = self._persons_named(name)
             if masked is None:
-                return Match(None, "a name alone does not identify a person", 0)
-            visible = sum(ch != "*" for ch in masked)
-            if visible < MIN_VISIBLE:
-                return Match(None, f"the masked number shows only {visible} characters", 0)
-            if name not in self._named:
-                self._named[name] = self.ctx.store.persons_named(name)
-            people = self._named[name]
+                return Match(
+                    None, "a name alone does not identify a person", 0, self._why(people, None, {}, "")
+                )
+            shows = sum(ch != "*" for ch in masked)
+            if shows < MIN_VISIBLE:
+                considered = self._why(people, masked, {}, "")
+                return Match(None, f"the masked number shows only {shows} characters", 0, considered)
             where = "in the store"
+        considered = self._why(people, masked, held, enterprise or "")
         if masked is not None:
             people = [p for p in people if compatible(masked, p)]
             what = f"named {name} with a number like {masked}"
         else:
             what = f"named {name}"
         if len(people) == 1:
-            return Match(people[0], "", 1)
+            return Match(people[0], "", 1, considered)
         if not people:
-            return Match(None, f"no person {what} {where}", 0)
-        return Match(None, f"{len(people)} persons {what} {where}: ambiguous", len(people))
+            return Match(None, f"no person {what} {where}", 0, considered)
+        return Match(None, f"{len(people)} persons {what} {where}: ambiguous", len(people), considered)
+
+    def _persons_named(self, name: str) -> list[Person]:
+        if name not in self._named:
+            self._named[name] = self.ctx.store.persons_named(name)
+        return self._named[name]
+
+    @staticmethod
+    def _why(
+        people: list[Person], masked: str | None, held: dict[str, set[RoleType]], enterprise: str
+    ) -> list[Candidate]:
+        out: list[Candidate] = []
+        for p in sorted(people, key=lambda p: p.person_key):
+            reasons = ["same name"]
+            fits = True
+            if masked is None:
+                reasons.append("the source gives no number to compare")
+            else:
+                against = disagreement(masked, p)
+                fits = against is None
+                reasons.append(f"visible characters {visible(masked)} agree" if fits else str(against))
+            if p.person_key in held:
+                posts = "/".join(sorted(ROLE_NAMES_ZH[t] for t in held[p.person_key]))
+                reasons.append(f"holds {posts} in {enterprise}")
+            shown = mask_id_number(p.id_number) if p.id_number else (p.id_masked or "")
+            out.append(Candidate(person_key=p.person_key, name=p.name, masked=shown, fits=fits,
+                                 why="; ".join(reasons)))  # fmt: skip
+        return out
 
     def reset(self) -> None:
         self._named = {}

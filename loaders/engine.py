@@ -25,6 +25,8 @@ from graph_service.model import Enterprise, EntryEvent, ListEntry, Person, Role
 from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore, WriteResult
 from graph_service.text_safety import report_cell
+from graph_service.unresolved.queue import UnresolvedQueue
+from graph_service.unresolved.references import Reference
 from loaders.fields import Memo, Problem, Row, shown_value
 from loaders.mapping import LoadedMapping, Resolved, pick_mapping
 from loaders.readers import Reader, SourceRow
@@ -48,6 +50,9 @@ class LoadOptions:
     unresolved_file: Path | None = None
     rules_path: Path | None = None
     resume: bool = True
+    # The unresolved-reference queue (graph_service/unresolved): references are queued there too, and the
+    # decisions taken on them are used. None: the report file only.
+    queue_path: Path | None = None
 
 
 @dataclass
@@ -62,6 +67,7 @@ class Unresolved:
     enterprise: str
     reason: str
     candidates: int = 0
+    reference: Reference | None = None  # what the queue keeps of it, for a reference a decision can settle
 
 
 @dataclass
@@ -161,6 +167,7 @@ class Context:
         self.loaded_at = datetime.now(UTC).replace(microsecond=0)
         self.secret = options.secret
         self.snapshot_date = options.snapshot_date or date.today()
+        self.queue: UnresolvedQueue | None = None  # opened by the engine for the run
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.mapping.options.get(name, default)
@@ -406,6 +413,7 @@ class Engine:
             self.unresolved_file, UNRESOLVED_HEADER, progress_file.unresolved_bytes if resuming else None
         )
         reject_writer, unresolved_writer = csv.writer(rejects), csv.writer(unresolved)
+        ctx.queue = UnresolvedQueue(options.queue_path) if options.queue_path is not None else None
         duplicates: dict[int, int] = {}
         seen: set[int] = set()
         all_rows = itertools.chain(lead, rows)
@@ -458,6 +466,9 @@ class Engine:
                             )
                         ]
                     )
+                if ctx.queue is not None:
+                    queued = [u.reference for u in out.unresolved if u.reference is not None]
+                    ctx.queue.record(queued, self.path.name)
                 reject_bytes, unresolved_bytes = _sync(rejects), _sync(unresolved)
                 if self.after_write is not None:
                     self.after_write(batch_no)
@@ -479,6 +490,8 @@ class Engine:
         finally:
             rejects.close()
             unresolved.close()
+            if ctx.queue is not None:
+                ctx.queue.close()
         progress_file.remove()
         if counters.rows:
             mark_data_as_of(self.store)

@@ -46,6 +46,7 @@ from loaders.engine import BatchOut, Context, Loader, Unresolved
 from loaders.fields import Document, EnterpriseCode, Row
 from loaders.mapping import MappingError, header_key
 from loaders.person_cells import CellPerson, person_cells
+from loaders.queued import NamedInRow, held_subject
 
 _ID_LIKE = re.compile(r"^[\d*]{17}[\dX*]$")
 _ORG_NAME_ENDINGS = (
@@ -332,12 +333,15 @@ class ListLoader(Loader[ListRow]):
                 masked = s.document.number if s.document is not None else None
                 found = self.matcher.match(s.name, masked, None)
                 if found.person is None:
-                    out.unresolved_ref(
-                        self._unresolved(
-                            row, "subject_id", s.name, masked, "", found.reason, found.candidates
-                        )
+                    item = self._unresolved(
+                        row, "subject_id", s.name, masked, "", found.reason, found.candidates
                     )
-                    out.held_rows.add(row.number)
+                    chosen = held_subject(self.ctx, item, parsed, found)
+                    if chosen is None:
+                        out.unresolved_ref(item)
+                        out.held_rows.add(row.number)
+                    else:
+                        subjects[row.number] = ("person", chosen)
                 else:
                     subjects[row.number] = ("person", found.person.person_key)
         named: dict[int, list[NamedResponsible]] = {}
@@ -493,18 +497,20 @@ class ListLoader(Loader[ListRow]):
         kind, key = subject
         context = key if kind == "enterprise" else None
         result: dict[str, NamedResponsible] = {}
+        queued = NamedInRow(self.ctx, parsed, entry_id_for(parsed.authority, parsed.decision_number, key))
         if parsed.legal_rep and context is not None:
             types = [RoleType.LEGAL_REPRESENTATIVE_OF, RoleType.PRINCIPAL_OF]
             found = self.matcher.match(parsed.legal_rep, None, context, types)
-            if found.person is None:
-                out.unresolved_ref(
-                    self._unresolved(row, "legal_rep_name", parsed.legal_rep, None, context, found.reason)
-                )
-            else:
-                role = self.ctx.option("legal_rep_role", "法定代表人")
-                result[found.person.person_key] = NamedResponsible(
-                    person_key=found.person.person_key, name=parsed.legal_rep, role=role
-                )
+            role = self.ctx.option("legal_rep_role", "法定代表人")
+            chosen = found.person.person_key if found.person is not None else None
+            if chosen is None:
+                item = self._unresolved(row, "legal_rep_name", parsed.legal_rep, None, context, found.reason)
+                chosen = queued.chosen(item, "legal_rep_name", role, found)
+                if chosen is None:
+                    out.unresolved_ref(item)
+            if chosen is not None:
+                queued.matched(chosen)
+                result[chosen] = NamedResponsible(person_key=chosen, name=parsed.legal_rep, role=role)
         for n in parsed.named:
             if n.document is not None and not n.document.masked:
                 person = self.people.person(n.document, n.name)
@@ -514,16 +520,21 @@ class ListLoader(Loader[ListRow]):
                 masked = n.document.number if n.document is not None else None
                 found = self.matcher.match(n.name, masked, context)
                 if found.person is None:
-                    out.unresolved_ref(
-                        self._unresolved(
-                            row, "named", n.name, masked, context or "", found.reason, found.candidates
-                        )
+                    item = self._unresolved(
+                        row, "named", n.name, masked, context or "", found.reason, found.candidates
                     )
-                    continue
-                person_key = found.person.person_key
+                    chosen = queued.chosen(item, "named", n.role, found)
+                    if chosen is None:
+                        out.unresolved_ref(item)
+                        continue
+                    person_key = chosen
+                else:
+                    person_key = found.person.person_key
             if (kind, key) == ("person", person_key):
                 continue
+            queued.matched(person_key)
             result.setdefault(person_key, NamedResponsible(person_key=person_key, name=n.name, role=n.role))
+        queued.done()
         return list(result.values())
 
     @staticmethod

@@ -20,6 +20,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "stats": frozenset({"agency", "investigator", "admin"}),
     "manage_entries": frozenset({"admin"}),
     "audit": frozenset({"admin"}),
+    # Deciding who a loaded list meant changes the graph; the queue itself shows candidates' names.
+    "unresolved": frozenset({"admin"}),
 }
 
 

@@ -17,9 +17,11 @@ from graph_service.api.errors import install_error_handlers, problem_responses
 from graph_service.api.hardening import Hardening
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
+from graph_service.api.routers import unresolved as unresolved_router
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
 from graph_service.store import GraphStore, open_store
+from graph_service.unresolved.queue import UnresolvedQueue
 from graph_service.web.pages import install_pages
 
 
@@ -47,12 +49,14 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         # removing the newest records shows (access/audit_anchor.py).
         anchors: list[Anchor] = [FileAnchor(config.audit_checkpoint_file()), StoreAnchor(app.state.store)]
         app.state.audit = AuditLog(config.audit_file(), config.audit_secret(), anchors)
+        app.state.unresolved = UnresolvedQueue(config.unresolved_file())
         mask_access_log()  # after the server has set its logging up
         try:
             yield
         finally:
             app.state.keys.close()
             app.state.audit.close()
+            app.state.unresolved.close()
             if owned:
                 app.state.store.close()
 
@@ -72,6 +76,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(entries.router)
     app.include_router(explore.router)
     app.include_router(investigations_router.router)
+    app.include_router(unresolved_router.router)
     install_pages(app)
 
     @app.get("/health", response_model=Health, tags=["service"])

@@ -154,7 +154,9 @@ def record_refusal(request: Request, status: int, detail: str) -> None:
         key_id="-", role=cast(Any, "none"), name="no valid key", department=None
     )
     params = request.path_params
-    subject = next((str(params[k]) for k in ("uscc", "key", "entry_id", "subject") if k in params), None)
+    subject = next(
+        (str(params[k]) for k in ("uscc", "key", "entry_id", "subject", "ref_id") if k in params), None
+    )
     with suppress(AuditUnavailableError):
         log.append(principal, getattr(route, "name", "call"), subject, f"refused {status}: {detail[:500]}")
 
