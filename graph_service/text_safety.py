@@ -14,13 +14,17 @@ from graph_service.identifiers import PROVINCE_CODES, mask_id_number
 
 __all__ = ["mask_ids_in_text", "report_cell", "spreadsheet_safe"]
 
-# No ID number without a run of 15 digits, ASCII or full width: clean text leaves after one search.
+# No ID number without 15 digits in a row, or with single blanks or hyphens between them (110101-19900307-
+# 777X, 1101 0119 9003 0777 7X), ASCII or full width: clean text leaves after one search.
 _LONG_DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19]{15}")
+_SPACED_DIGITS = re.compile(r"[0-9\uff10-\uff19][ \-][0-9\uff10-\uff19]")
+_LOOSE_DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19](?:[ \-]?[0-9\uff10-\uff19]){14}")
 _FULL_WIDTH_DIGIT = re.compile(r"[\uff10-\uff19]")
-# Not inside a longer code: the neighbours must not be ASCII digits or letters. Chinese text around a
-# number (身份证号110101…，) is no boundary to it, so only ASCII counts.
-_ID_18 = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_ID_15 = re.compile(r"(?<![0-9A-Za-z])[0-9]{15}(?![0-9A-Za-z])")
+# Not inside a longer number: the neighbours must not be digits. Letters are no boundary to a number
+# (ID410922…, 身份证号110101…，): a code with letters inside it has no 17 digits in a row to match.
+_ID_18 = re.compile(r"(?<![0-9])(?:[0-9][ \-]?){17}[0-9Xx](?![0-9])")
+_ID_15 = re.compile(r"(?<![0-9])(?:[0-9][ \-]?){14}[0-9](?![0-9])")
+_SEPARATORS = re.compile(r"[ \-]")
 # OWASP's list for CSV injection: what makes Excel, LibreOffice or Sheets read a cell as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,9 +40,13 @@ def _first_generation(number: str) -> bool:
     return True
 
 
+def _mask_18(match: re.Match[str]) -> str:
+    return mask_id_number(_SEPARATORS.sub("", match.group(0)))
+
+
 def _mask_15(match: re.Match[str]) -> str:
-    found = match.group(0)
-    return mask_id_number(found) if _first_generation(found) else found
+    found = _SEPARATORS.sub("", match.group(0))
+    return mask_id_number(found) if _first_generation(found) else match.group(0)
 
 
 def mask_ids_in_text(text: str) -> str:
@@ -49,11 +57,13 @@ def mask_ids_in_text(text: str) -> str:
     little, missing a real one exposes a person. Full-width digits are caught by NFKC-normalising the
     text, which is done only when one is present, so other text keeps its form.
     """
-    if not _LONG_DIGIT_RUN.search(text):
+    if not _LONG_DIGIT_RUN.search(text) and not (
+        _SPACED_DIGITS.search(text) and _LOOSE_DIGIT_RUN.search(text)
+    ):
         return text
     if _FULL_WIDTH_DIGIT.search(text):
         text = unicodedata.normalize("NFKC", text)
-    text = _ID_18.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _ID_18.sub(_mask_18, text)
     return _ID_15.sub(_mask_15, text)
 
 

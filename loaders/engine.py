@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TextIO, TypeVar
 
-from graph_service.model import Enterprise, EntryEvent, ListEntry, Person, Role
+from graph_service.model import Enterprise, EntryEvent, EntryStatus, ListEntry, Person, Role
 from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore, WriteResult
 from graph_service.text_safety import report_cell
@@ -77,11 +77,11 @@ class BatchOut:
     roles: list[Role] = field(default_factory=list)
     entries: list[ListEntry] = field(default_factory=list)
     removed: list[ListEntry] = field(default_factory=list)  # written already, with their removal event
-    relisted: int = 0  # entries a snapshot has again after one without them, written with their event
-    # New entries the source publishes as ended (移出日期): written, then ended by their dated event.
-    ended: list[tuple[ListEntry, EntryEvent]] = field(default_factory=list)
-    ended_held: int = 0  # entries held already that a row publishes as ended, written with their event
+    # Dated changes to entries (a removal the file publishes, a relisting, a status the source now
+    # publishes), each with the status it starts from: applied after the batch's records are written.
+    events: list[tuple[ListEntry, EntryEvent, EntryStatus]] = field(default_factory=list)
     rejects: list[tuple[int, Problem]] = field(default_factory=list)
+    unreadable: int = 0
     unresolved: list[Unresolved] = field(default_factory=list)
     rejected_rows: set[int] = field(default_factory=set)
     flagged_rows: set[int] = field(default_factory=set)  # loaded with a code kept flagged
@@ -112,6 +112,7 @@ class Counters:
     removed: int = 0
     relisted: int = 0
     ended: int = 0
+    unreadable: int = 0  # rows the reader could not read (what they list is not known)
     results: dict[str, WriteResult] = field(default_factory=lambda: {k: WriteResult() for k in KINDS})
 
     def to_json(self) -> dict[str, Any]:
@@ -317,7 +318,6 @@ def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
 
 
 def _write(store: GraphStore, out: BatchOut, counters: Counters) -> None:
-    counters.relisted += out.relisted
     # Nodes first: the edges of this batch may need them.
     if out.enterprises:
         counters.results["enterprises"] += store.upsert_enterprises(out.enterprises)
@@ -327,9 +327,10 @@ def _write(store: GraphStore, out: BatchOut, counters: Counters) -> None:
         counters.results["roles"] += store.upsert_roles(out.roles)
     if out.entries:
         counters.results["entries"] += store.upsert_entries(out.entries)
-    for entry, event in out.ended:
-        store.apply_event(entry, event, expected_status=event.status_before or "active")
-    counters.ended += len(out.ended) + out.ended_held
+    for entry, event, expected in out.events:
+        store.apply_event(entry, event, expected_status=expected)
+        counters.ended += event.event == "removed_from_source"
+        counters.relisted += event.event == "relisted"
 
 
 class Engine:
@@ -480,6 +481,10 @@ class Engine:
                 removal_skipped = "the load failed its reject threshold"
             elif counters.rows == 0:
                 removal_skipped = "the file has no data rows"
+            elif counters.unreadable:
+                # A row that cannot be read may be a listing the snapshot still has: nothing is marked
+                # removed on the strength of a file with holes in it.
+                removal_skipped = f"{counters.unreadable:,} rows could not be read"
             else:
                 out = BatchOut()
                 removal_skipped = loader.finish(seen, out)
@@ -540,6 +545,7 @@ class Engine:
                 fallbacks=fallbacks,
             )
             if source_row.error is not None:
+                out.unreadable += 1
                 row.problem(source_row.column or "(row)", source_row.error, "")
                 parsed = None
             else:
@@ -570,6 +576,7 @@ class Engine:
         chunk: Sequence[SourceRow], items: list[tuple[Row, Any]], out: BatchOut, counters: Counters
     ) -> None:
         counters.rows += len(chunk)
+        counters.unreadable += out.unreadable
         counters.rejected += len(out.rejected_rows)
         counters.kept_flagged += len(out.flagged_rows - out.rejected_rows)
         counters.left_empty += len(out.left_empty_rows - out.rejected_rows)

@@ -24,6 +24,7 @@ from graph_service.identifiers import (
     validate_registration_number,
 )
 from graph_service.model import ORG_CODE_SHAPE, DocumentType
+from graph_service.text_safety import mask_ids_in_text
 from loaders.mapping import Resolved, header_key
 
 _DATE_PATTERNS = (
@@ -66,6 +67,8 @@ def shown_value(value: str | None, sensitive: bool = False) -> str:
     code = normalize_code(value)
     if sensitive or _ID_SHAPE.match(code):
         return mask_id_number(value)
+    # Masked before it is cut: a number cut in two would slip past the masking of the report.
+    value = mask_ids_in_text(value)
     return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
 
 
@@ -419,9 +422,12 @@ class Row:
         value = self.values.get(name)
         word = self.values.get(currency_name)
         column = currency_of(word) if word is not None else None
-        if word is not None and column is None:
-            self.bad_value(currency_name, f"not a currency the loaders know ({', '.join(CURRENCIES)})", False)
         if value is None:
+            return None, None
+        if word is not None and column is None:
+            # An amount in a currency not understood is not taken for yuan: both are left empty.
+            self.bad_value(currency_name, f"not a currency the loaders know ({', '.join(CURRENCIES)})", False)
+            self.bad_value(name, f"its currency {word!r} is not one the loaders know", False)
             return None, None
         parsed = parse_amount(value)
         if parsed is None:

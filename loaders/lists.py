@@ -151,8 +151,12 @@ class ListLoader(Loader[ListRow]):
                 "the mapping gives no list type: map the list_type column or set "
                 "options.list_type to a list type of the rules"
             )
-        # A file that has the status (履行情况) column publishes a status for every entry.
-        self._status_column = bool(ctx.resolved.index.get("status"))
+
+    @property
+    def _status_column(self) -> bool:
+        """A file that has the status (履行情况) column publishes a status for every entry (read from the
+        mapping as resolved now: JSON records may bring the key after the first)."""
+        return bool(self.ctx.resolved.index.get("status"))
 
     # -- reading a row ----------------------------------------------------------------------------
 
@@ -281,8 +285,16 @@ class ListLoader(Loader[ListRow]):
 
     def key(self, parsed: ListRow) -> str:
         s = parsed.subject
-        who = s.code.code if s.code else (s.document.number if s.document else s.org_code or "")
-        return f"{parsed.list_type.code}|{parsed.authority}|{parsed.decision_number}|{s.name}|{who}"
+        # What the entry id is made of (authority, decision, subject): a subject with a code is the same
+        # subject under any spelling of its name; one without is told by its name.
+        who = (
+            s.code.code
+            if s.code
+            else (s.document.number if s.document else s.org_code or s.registration_number)
+        )
+        if who is None or (s.document is not None and s.document.masked):
+            who = f"{s.name}|{who or ''}"
+        return f"{parsed.list_type.code}|{parsed.authority}|{parsed.decision_number}|{who}"
 
     def seen(self, values: dict[str, str | None]) -> str | None:
         # From the raw cells, so a listing whose row is rejected still counts as present in the snapshot.
@@ -351,7 +363,8 @@ class ListLoader(Loader[ListRow]):
                 continue
             named[row.number] = self._named(row, parsed, subject, persons, out)
         self.people.to_write(persons, out)
-        removals: dict[str, tuple[date, str]] = {}
+        removals: dict[str, tuple[date, str, Row]] = {}
+        in_batch: dict[str, int] = {}
         for row, parsed in items:
             subject = subjects.get(row.number)
             if subject is None:
@@ -382,14 +395,20 @@ class ListLoader(Loader[ListRow]):
             except ValidationError as err:
                 out.reject(row, "decision_number", str(err.errors()[0]["msg"]).removeprefix("Value error, "))
                 continue
+            first = in_batch.setdefault(entry.entry_id, row.number)
+            if first != row.number:
+                # The same authority, decision and subject as an earlier row (the subject named otherwise):
+                # one entry, so the later row is reported rather than written over the first.
+                out.reject(row, "decision_number", f"duplicate: the same entry as row {first}")
+                continue
             out.entries.append(entry)
             if parsed.removed_on is not None:
-                removals[entry.entry_id] = (parsed.removed_on, parsed.removal_reason)
+                removals[entry.entry_id] = (parsed.removed_on, parsed.removal_reason, row)
         self._keep_life_cycle(out, removals)
         self.history.take()
         self.matcher.reset()
 
-    def _keep_life_cycle(self, out: BatchOut, removals: dict[str, tuple[date, str]]) -> None:
+    def _keep_life_cycle(self, out: BatchOut, removals: dict[str, tuple[date, str, Row]]) -> None:
         """An entry the service already holds keeps its status and dated history: its life since it
         was listed (objections, repairs, removals) is recorded here, not in the source's file. What the
         newer file says of it becomes dated changes on the snapshot's day: relisted, when a previous
@@ -405,24 +424,44 @@ class ListLoader(Loader[ListRow]):
             if old is None:
                 kept.append(entry)
                 if removal is not None:
-                    ended = self._removal(entry, *removal)
-                    if ended is not None:
-                        out.ended.append(ended)
+                    ended = self._removal(entry, removal[0], removal[1])
+                    if ended is None:
+                        self._removal_refused(out, entry, removal)
+                    else:
+                        out.events.append((*ended, entry.status))
                 continue
             merged = entry.model_copy(
                 update={"status": old.status, "history": old.history, "removed_on": old.removed_on}
             )
             changes = self._source_changes(merged, entry.status, removal)
+            if removal is not None and old.status in _STILL_COUNTING and not changes:
+                self._removal_refused(out, old, removal)
             if not changes:
                 kept.append(merged)
                 continue
+            # Written after the batch's persons and entries (a change may name a person new in this
+            # batch), each from the status the one before it leaves.
             expected = old.status
             for changed, event in changes:
-                self.ctx.store.apply_event(changed, event, expected_status=expected)
+                out.events.append((changed, event, expected))
                 expected = changed.status
-            out.relisted += sum(1 for _, event in changes if event.event == "relisted")
-            out.ended_held += sum(1 for _, event in changes if event.event == "removed_from_source")
         out.entries[:] = kept
+
+    def _removal_refused(self, out: BatchOut, entry: ListEntry, removal: tuple[date, str, Row]) -> None:
+        day, _, row = removal
+        last = entry.history[-1] if entry.history else None
+        when = f"its last change ({last.event} on {last.on.isoformat()})" if last else "its listing"
+        out.unresolved_ref(
+            Unresolved(
+                row.number,
+                row.header("removed_on"),
+                entry.subject_name,
+                "",
+                entry.subject_key if entry.subject_kind == "enterprise" else "",
+                f"the source publishes the entry as removed on {day.isoformat()}, before {when}: not "
+                "ended; its life decides",
+            )
+        )
 
     def _removal(self, entry: ListEntry, day: date, reason: str) -> tuple[ListEntry, EntryEvent] | None:
         """The entry as its source's removal (移出) on `day` leaves it, with the event; None when the
@@ -437,7 +476,7 @@ class ListLoader(Loader[ListRow]):
         return changed.model_copy(update={"removed_on": day}), event
 
     def _source_changes(
-        self, held: ListEntry, published: EntryStatus, removal: tuple[date, str] | None = None
+        self, held: ListEntry, published: EntryStatus, removal: tuple[date, str, Row] | None = None
     ) -> list[tuple[ListEntry, EntryEvent]]:
         """The dated changes the snapshot makes to an entry held already (none if it says nothing new, or
         if the entry's own life has a change dated after the snapshot: that life decides)."""
@@ -448,7 +487,7 @@ class ListLoader(Loader[ListRow]):
             if removal is not None:
                 # The row says the entry ended: nothing to relist; end it if it still counts.
                 if entry.status in _STILL_COUNTING:
-                    ended = self._removal(entry, *removal)
+                    ended = self._removal(entry, removal[0], removal[1])
                     if ended is not None:
                         changes.append(ended)
                 return changes
@@ -650,6 +689,11 @@ class GenericListLoader(ListLoader):
         for field_name, default_role in NAMED_FIELDS.items():
             role_word = self.ctx.option(f"{field_name}_role", default_role)
             for person in person_cells(row.text(field_name)):
+                if not person.name:
+                    row.bad_value(
+                        field_name, "a document number no name goes with; left out of the entry", False
+                    )
+                    continue
                 doc: Document | None = None
                 if person.number is not None:
                     doc = self._named_document(row, field_name, person)
@@ -673,7 +717,6 @@ class GenericListLoader(ListLoader):
                 f"{person.name}: {err.kind} {err.check}: {err}; this person is left out of the entry",
                 False,
             )
-            row.values[field_name] = row.raw(field_name)  # the other persons of the cell still load
             return None
         return Document(resident.number, "resident_id", masked=False, resident=resident)
 

@@ -40,8 +40,9 @@ class Column(BaseModel):
     注册号, or a person's 身份证号码 to the 组织机构代码 column of the same table. `constant`: the same value
     for every row, the file not consulted (a list's type, an authority a file does not name). `default`:
     used when the file has none of the headers or the row's cells are empty. `template`: text made from
-    other columns of the row, `{header}` standing for that cell (a decision number for a list that
-    publishes none: "{纳税人识别号}/{公布日期}/{案件性质}")."""
+    other columns of the row, `{header}` standing for that cell, `{a|b}` for the first of two columns,
+    `{c?}` for a column that may be absent; a date is put in its ISO form (a decision number for a list
+    that publishes none: "{公布日期|公布时间}/{案件性质}")."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -101,6 +102,9 @@ class Mapping(BaseModel):
     # Columns of the layout that the graph does not keep (a debtor's age, a row's serial number): read by
     # nothing, on purpose, so the summary does not list them among the columns no field reads.
     ignore: tuple[str, ...] = ()
+    # Fields this layout is told by: a file without a column for each does not fit it (a registration
+    # extract is keyed by 主体身份代码; without one the plain enterprise layout is the one that fits).
+    requires: tuple[str, ...] = ()
     options: dict[str, Any] = {}
 
     @field_validator("columns", mode="before")
@@ -173,7 +177,7 @@ class Resolved:
         self.header_of: dict[str, str] = {}
         self.defaults: dict[str, str | None] = {}
         self.constants: dict[str, str] = {}
-        self.templates: dict[str, list[tuple[str, int | None]]] = {}
+        self.templates: dict[str, list[tuple[str, tuple[int, ...] | None]]] = {}
         self.values: dict[str, dict[str, str] | None] = {}
         self.raw_values: dict[str, list[str] | None] = {}
         used: set[int] = set()
@@ -188,7 +192,7 @@ class Resolved:
                 continue
             if column.template is not None:
                 self.templates[field] = self._template(column, positions, origin, field)
-                used.update(i for _, i in self.templates[field] if i is not None)
+                used.update(i for _, ix in self.templates[field] if ix for i in ix)
                 self.header_of[field] = f"{field} (from {column.template})"
                 continue
             found = tuple(
@@ -199,6 +203,11 @@ class Resolved:
             self.header_of[field] = header[found[0]] if found else column.headers[0]
             if not found and column.default is None and fields.get(field):
                 missing.append(" or ".join(column.headers))
+        for name in mapping.requires:
+            if not self.index.get(name):
+                told_by = mapping.columns.get(name)
+                headers = " or ".join(told_by.headers) if told_by is not None else name
+                missing.append(f"{headers} (this layout is told by it)")
         for group in one_of:
             if not any(
                 self.index.get(f) or f in self.constants or f in self.templates or self.defaults.get(f)
@@ -226,16 +235,24 @@ class Resolved:
     @staticmethod
     def _template(
         column: Column, positions: dict[str, int], origin: str, field: str
-    ) -> list[tuple[str, int | None]]:
-        parts: list[tuple[str, int | None]] = []
+    ) -> list[tuple[str, tuple[int, ...] | None]]:
+        """The template's literal parts and, for each {header}, the columns that may fill it: {a|b}
+        takes the first of a and b the file has (per row, the first non-empty), {c?} may be absent."""
+        parts: list[tuple[str, tuple[int, ...] | None]] = []
         text = column.template or ""
         last = 0
         for m in _PLACEHOLDER.finditer(text):
             if m.start() > last:
                 parts.append((text[last : m.start()], None))
-            where = positions.get(header_key(m.group(1)))
-            if where is None:
-                raise MappingError(f"{origin}: {field}: the template names {m.group(1)!r}, not a column here")
+            spec = m.group(1)
+            optional = spec.endswith("?")
+            names = [n.strip() for n in spec.removesuffix("?").split("|")]
+            where = tuple(positions[header_key(n)] for n in names if header_key(n) in positions)
+            if not where and not optional:
+                raise MappingError(
+                    f"{origin}: {field}: the template names {' or '.join(repr(n) for n in names)}, "
+                    "not a column here (a placeholder ending in ? may be absent)"
+                )
             parts.append(("", where))
             last = m.end()
         if last < len(text):
@@ -276,11 +293,24 @@ class Resolved:
                 if at is None:
                     pieces.append(literal)
                     continue
-                cell = (cells[at] if at < n else None) or ""
-                filled = filled or bool(cell.strip())
-                pieces.append(cell.strip())
+                cell = next((c.strip() for i in at if i < n and (c := cells[i]) and c.strip()), "")
+                filled = filled or bool(cell)
+                pieces.append(_as_iso_date(cell))
             out[field] = "".join(pieces) if filled else defaults[field]
         return out
+
+
+def _as_iso_date(cell: str) -> str:
+    """A cell a template puts into an identifier: a date in any published form (2021/7/5 0:00:00)
+    becomes its ISO form, so the same listing exported another way keeps its entry."""
+    if not cell or not cell[:1].isdigit():
+        return cell
+    from loaders.fields import parse_date  # fields reads mappings: imported when first needed
+
+    if cell.isdigit() and len(cell) != 8:
+        return cell  # a number, not a date (a serial date is not taken for one here)
+    found = parse_date(cell)
+    return found.isoformat() if found is not None else cell
 
 
 @dataclass

@@ -95,20 +95,64 @@ def person_cells(text: str | None) -> list[CellPerson]:
             raw = _LABEL.sub("", raw.strip())
             if raw:
                 tokens.extend(_split_word(raw))
-        name: str | None = None
-        sex: str | None = None
-        document_type: DocumentType = "resident_id"
-        number: str | None = None
-        for token in tokens:
-            word = next((t for w, t in _DOCUMENT_WORDS if token == w), None)
-            if word is not None:
-                document_type = word
-            elif token in _SEX:
-                sex = _SEX[token]
-            elif _NUMBER.match(token) and any(ch.isdigit() or ch == "*" for ch in token):
-                number = normalize_code(token)
-            elif name is None:
-                name = token
-        if name is not None:
-            people.append(CellPerson(name, None, document_type, number, sex))
+        people.extend(_people_of(tokens))
     return people
+
+
+class _Reading:
+    """One person being read from a cell's tokens."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.sex: str | None = None
+        self.document_type: DocumentType = "resident_id"
+        self.typed = False
+        self.number: str | None = None
+
+    def person(self) -> CellPerson | None:
+        if self.name is None and self.number is None:
+            return None
+        return CellPerson(self.name or "", None, self.document_type, self.number, self.sex)
+
+
+def _people_of(tokens: list[str]) -> list[CellPerson]:
+    """Persons from a part's tokens in order: a second name, sex, document word or number where the
+    person being read already has one starts the next person (张三，男，身份证，4109…，李四，女，…;
+    张三、李四), so one person's number never lands on another's name. Latin names keep their blanks
+    (DAVID SMITH). A number no name goes with is returned with an empty name, for the caller to report."""
+    out: list[CellPerson] = []
+    cur = _Reading()
+    previous_latin = False
+
+    def next_person() -> _Reading:
+        found = cur.person()
+        if found is not None:
+            out.append(found)
+        return _Reading()
+
+    for token in tokens:
+        word = next((t for w, t in _DOCUMENT_WORDS if token == w), None)
+        latin = token.isascii() and token.isalpha()
+        if word is not None:
+            if cur.typed or cur.number is not None:
+                cur = next_person()
+            cur.document_type, cur.typed = word, True
+        elif token in _SEX:
+            if cur.sex is not None or cur.number is not None:
+                cur = next_person()
+            cur.sex = _SEX[token]
+        elif _NUMBER.match(token) and any(ch.isdigit() or ch == "*" for ch in token):
+            if cur.number is not None:
+                cur = next_person()
+            cur.number = normalize_code(token)
+        elif cur.name is not None and latin and previous_latin and cur.sex is None and cur.number is None:
+            cur.name = f"{cur.name} {token}"
+        else:
+            if cur.name is not None:
+                cur = next_person()
+            cur.name = token
+        previous_latin = latin and word is None and token not in _SEX
+    found = cur.person()
+    if found is not None:
+        out.append(found)
+    return out

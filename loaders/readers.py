@@ -136,40 +136,45 @@ MAX_RECORD_LINES = 200
 MAX_RECORD_CHARS = 1 << 20
 
 
-def _open_at_end(line: str, quoted: bool, delimiter_chars: str = ",\t") -> tuple[bool, bool]:
+def _open_at_end(line: str, quoted: bool, delimiter: str = ",") -> tuple[bool, bool]:
     """Whether a quoted cell is still open after this line, given whether one was open before it (the
     csv module's own reading of quotes: a quote opens a cell only at its start; "" inside is a quote),
-    and whether a quote closed with something other than a delimiter or the line's end after it."""
+    and whether a quote closed with something other than the delimiter or the line's end after it.
+    Steps from quote to quote with str.find, so a line costs little more than its quotes."""
     if not quoted and '"' not in line:
         return False, False
-    at_start = not quoted
     irregular = False
+    at_start = not quoted  # at the start of a cell where the scan begins
     i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
+    while True:
+        j = line.find('"', i)
+        if j < 0:
+            return quoted, irregular
         if quoted:
-            if ch == '"':
-                if i + 1 < n and line[i + 1] == '"':
-                    i += 2
-                    continue
-                quoted = False
-                after = line[i + 1] if i + 1 < n else "\n"
-                irregular = irregular or after not in delimiter_chars + "\r\n"
-            i += 1
+            if j + 1 < n and line[j + 1] == '"':
+                i = j + 2
+                continue
+            quoted = False
+            after = line[j + 1] if j + 1 < n else "\n"
+            irregular = irregular or after not in (delimiter, "\r", "\n")
+            i, at_start = j + 1, False
             continue
-        if ch == '"' and at_start:
+        if (
+            (j == i and at_start)
+            or (j > i and line[j - 1] == delimiter)
+            or (j == i and j > 0 and line[j - 1] == delimiter)
+        ):
             quoted = True
-        at_start = ch in delimiter_chars
-        i += 1
-    return quoted, irregular
+        i, at_start = j + 1, False
 
 
 class _Records:
     """Whole CSV records from a binary file, one string each, decoded line by line: a line in another
     encoding spoils only its record (error says why), and an unclosed quote is cut back to its line."""
 
-    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+    def __init__(self, raw: IO[bytes], encoding: str, delimiter: str = ",") -> None:
         self.raw = raw
+        self.delimiter = delimiter
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self.first = True
         self.error: str | None = None
@@ -212,7 +217,7 @@ class _Records:
         if first is None:
             raise StopIteration
         lines = [first]
-        quoted, _ = _open_at_end(first[0], False)
+        quoted, _ = _open_at_end(first[0], False, self.delimiter)
         size = len(first[0])
         irregular = False
         while quoted:
@@ -227,7 +232,7 @@ class _Records:
                 return "\n"
             lines.append(nxt)
             size += len(nxt[0])
-            quoted, irregular = _open_at_end(nxt[0], True)
+            quoted, irregular = _open_at_end(nxt[0], True, self.delimiter)
             if irregular and not quoted:
                 # A quote closed many lines later, followed by text rather than a delimiter: an unclosed
                 # quote that met another row's quotes, not a cell holding line breaks.
@@ -276,6 +281,8 @@ class Reader:
     # -- CSV --------------------------------------------------------------------------------------
 
     def _delimiter(self) -> str:
+        if self.path.suffix.lower() == ".tsv":
+            return "\t"
         with self.path.open("rb") as f:
             first = f.read(8192).decode(self.encoding, errors="ignore").splitlines()
         line = first[0] if first else ""
@@ -285,7 +292,7 @@ class Reader:
         delimiter = self._delimiter()
         self._counter = _Counting(self.path.open("rb"))
         raw = io.BufferedReader(self._counter, buffer_size=1 << 16)
-        records = _Records(raw, self.encoding)
+        records = _Records(raw, self.encoding, delimiter)
         if csv.field_size_limit() < MAX_RECORD_CHARS:
             csv.field_size_limit(MAX_RECORD_CHARS)
         # One reader over whole records: a record is complete before the csv module sees it, so a bad
@@ -301,11 +308,17 @@ class Reader:
                     break
                 except csv.Error as exc:
                     cells, error = [], f"not valid CSV: {exc}"
+                    if records.spanned > 1:
+                        records.retry()  # the lines after the first are rows of their own
+                        error = "an opening quote that is not closed on its line"
                 number += 1
                 if number == 1:
                     if error is not None:
                         raise InputError(f"{self.path}: the header row cannot be read: {error}")
                     self.header = [c.strip() for c in cells]
+                    continue
+                if error is None and not "".join(cells).strip():
+                    number -= 1  # a blank line is not a row
                     continue
                 if error is None and len(cells) != len(self.header):
                     if records.spanned > 1:
@@ -315,9 +328,6 @@ class Reader:
                         cells, error = [], "an opening quote that is not closed on its line"
                     else:
                         error = f"has {len(cells)} fields where the header has {len(self.header)}"
-                if error is None and not "".join(cells).strip():
-                    number -= 1  # a blank line is not a row
-                    continue
                 column = None
                 if error is None:
                     column = next(

@@ -380,8 +380,7 @@ class PersonnelLoader(Loader[PersonnelRow]):
             registration_numbers={p.registration_number for _, p in items if p.registration_number},
         )
         held = self.orgs.fetch(
-            [p.uscc for _, p in items if p.uscc]
-            + [e.uscc for matches in found.values() if len(matches) == 1 for e in matches]
+            [p.uscc for _, p in items if p.uscc] + [e.uscc for matches in found.values() for e in matches]
         )
         codes: list[tuple[Row, str]] = []
         for row, parsed in items:
@@ -396,6 +395,10 @@ class PersonnelLoader(Loader[PersonnelRow]):
             ref = parsed.registry_id or parsed.registration_number or ""
             field = "registry_id" if parsed.registry_id else "registration_number"
             matches = found.get(ref, [])
+            if len(matches) > 1:
+                # The same subject kept under its 注册号 before its USCC arrived: the USCC's record is it.
+                with_uscc = [e for e in matches if e.id_valid]
+                matches = with_uscc if len(with_uscc) == 1 else matches
             if len(matches) == 1:
                 codes.append((row, matches[0].uscc))
                 continue

@@ -120,15 +120,12 @@ def test_the_shipped_layout_is_named_in_the_summary_and_unread_columns_listed(tm
     assert odd.returncode == 0, odd.stderr
     assert "mapping: enterprises.yaml: reads 3 of the file's 4 columns" in odd.stdout
     assert "columns the mapping does not read: 备注" in odd.stdout
-    # Two layouts reading the same columns: refused, both named, rather than one guessed.
+    # A plain enterprise table is not a registration extract: that layout is told by 主体身份代码.
     data.write_text("统一社会信用代码,企业名称\n91110000600037341L,北京某某有限公司\n", encoding="utf-8")
-    clean_failure(
-        run(tmp_path, "load", "enterprises", str(data)),
-        2,
-        "2 shipped enterprises mappings fit equally",
-        "enterprises.yaml",
-        "enterprises.registration_extract.yaml",
-    )
+    plain = run(tmp_path, "load", "enterprises", str(data))
+    assert plain.returncode == 0, plain.stderr
+    assert "mapping: enterprises.yaml: reads 2 of the file's 2 columns" in plain.stdout
+    assert "enterprises.registration_extract.yaml: the file has no column 主体身份代码" in plain.stdout
 
 
 def test_a_file_no_shipped_layout_fits_ends_with_one_message_and_exit_2(tmp_path: Path) -> None:

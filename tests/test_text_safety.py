@@ -20,10 +20,19 @@ def test_an_eighteen_character_id_is_masked_wherever_it_stands() -> None:
     assert mask_ids_in_text(f"id:{ID};") == "id:3405**********001X;"
 
 
-def test_runs_inside_longer_codes_are_left_alone() -> None:
-    # 19 digits (a bank card), 18 characters followed by a letter, a USCC: not ID numbers.
-    for text in ("6222021234567890123", ID + "A", "A" + ID, "91110000600037341L"):
+def test_runs_inside_longer_numbers_are_left_alone() -> None:
+    # 19 digits (a bank card), a USCC: not ID numbers.
+    for text in ("6222021234567890123", "91110000600037341L"):
         assert mask_ids_in_text(text) == text
+
+
+def test_letters_and_separators_do_not_hide_a_number() -> None:
+    # A letter beside it is no boundary (ID3405…); blanks or hyphens between its groups do not hide it.
+    masked = ID[:4] + "*" * 10 + ID[-4:]
+    assert mask_ids_in_text("ID" + ID) == "ID" + masked
+    assert mask_ids_in_text(ID + "A") == masked + "A"
+    assert mask_ids_in_text(f"{ID[:6]}-{ID[6:14]}-{ID[14:]}") == masked
+    assert mask_ids_in_text(" ".join(ID[i : i + 4] for i in range(0, 18, 4))) == masked
 
 
 def test_a_first_generation_id_is_masked_but_other_fifteen_digit_runs_are_not() -> None:
