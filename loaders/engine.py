@@ -414,13 +414,13 @@ class Engine:
             self.unresolved_file, UNRESOLVED_HEADER, progress_file.unresolved_bytes if resuming else None
         )
         reject_writer, unresolved_writer = csv.writer(rejects), csv.writer(unresolved)
-        ctx.queue = UnresolvedQueue(options.queue_path) if options.queue_path is not None else None
         duplicates: dict[int, int] = {}
         seen: set[int] = set()
         all_rows = itertools.chain(lead, rows)
         columns = len(reader.header)
         batch_no = 0
         try:
+            ctx.queue = UnresolvedQueue(options.queue_path) if options.queue_path is not None else None
             for batch_no, chunk in enumerate(_chunks(all_rows, options.batch_size), start=1):
                 committed = batch_no <= skip
                 out = BatchOut()
