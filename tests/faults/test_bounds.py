@@ -63,7 +63,7 @@ def test_json_lines_records_too_long_or_nested_are_refused_alone(tmp_path: Path)
         assert store.get_enterprise(good[1].uscc) is None and store.get_enterprise(good[2].uscc) is None
     reasons = {r["row"]: " ".join(r.values()) for r in read_report(tmp_path / "rejects.csv")}
     assert report.counters.rejected == 2
-    assert "longer than 1,048,576 characters" in reasons["2"]
+    assert "longer than 1,048,576 bytes" in reasons["2"]
     assert "住所: an object or list where one value belongs" in reasons["3"]
 
 
