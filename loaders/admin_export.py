@@ -110,13 +110,14 @@ class AdminExport:
     database: str
 
     def command(self) -> str:
-        parts = ["neo4j-admin database import full", "--overwrite-destination"]
+        # The database name goes first: --nodes and --relationships take any number of values, so a
+        # name after them is read as one more file ("File 'neo4j' doesn't exist" since Neo4j 5.19).
+        parts = [f"neo4j-admin database import full {self.database}", "--overwrite-destination"]
         parts += [f"--nodes={label}={path}" for label, path, _ in self.nodes]
         parts += [
             f"--relationships={type_}={path}" if type_ else f"--relationships={path}"
             for type_, path, _ in self.relationships
         ]
-        parts.append(self.database)
         return " \\\n    ".join(parts)
 
 
