@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 import neo4j
-from neo4j import GraphDatabase, ManagedTransaction
+from neo4j import GraphDatabase, ManagedTransaction, NotificationDisabledCategory
 from neo4j.exceptions import DriverError, Neo4jError
 from pydantic import BaseModel
 
@@ -65,6 +65,12 @@ from graph_service.store.cypher_queries import Queries
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+
+# Properties are written only when set (a record's None fields are left out), so reads name properties
+# a young database has never held: the server then says so (UnknownPropertyKeyWarning, and its kin for
+# labels and relationship types) on every read-back, millions of log lines in a province's load. Only
+# that category is turned off; deprecations, performance and other warnings still reach the log.
+QUIET_NOTIFICATIONS = [NotificationDisabledCategory.UNRECOGNIZED]
 
 
 def fingerprint(record: BaseModel) -> str:
@@ -158,7 +164,12 @@ class Neo4jStore(GraphStore):
         self.q = queries or Queries()
         auth = (user, password) if password else None
         try:
-            self.driver = GraphDatabase.driver(uri, auth=auth, max_transaction_retry_time=retry_seconds)
+            self.driver = GraphDatabase.driver(
+                uri,
+                auth=auth,
+                max_transaction_retry_time=retry_seconds,
+                notifications_disabled_categories=QUIET_NOTIFICATIONS,
+            )
             self.driver.verify_connectivity()
         except (DriverError, Neo4jError, ValueError, OSError) as exc:
             raise StoreError(f"cannot reach Neo4j at {uri}: {exc}") from None
