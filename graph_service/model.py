@@ -170,7 +170,11 @@ class Enterprise(_Record):
         # entries, which refer to it in that form, find it.
         if not isinstance(data, dict) or data.get("id_valid", True) is not True:
             return data
-        if isinstance(data.get("uscc"), str):
+        raw = data.get("uscc")
+        if isinstance(raw, str) and not (
+            len(raw) == 18 and raw.isascii() and raw.isalnum() and raw.isupper()
+        ):
+            # Only a code not in canonical form already needs the work (the after-validator checks it).
             try:
                 code = validate_uscc(data["uscc"])
             except IdentifierError:
