@@ -323,7 +323,9 @@ class PersonnelLoader(Loader[PersonnelRow]):
         self.people = People(ctx)
         self.orgs = Organisations(ctx)
         self.posts = posts_table(ctx)
-        self.history = History(ctx, {p.type for p in self.posts.values()} | set(post_types()))
+        # Only the role types this mapping writes are read back (each read is a round trip on Neo4j).
+        types = {p.type for p in self.posts.values()}
+        self.history = History(ctx, types | set(post_types()) if types & set(post_types()) else types)
         self.matcher = Matcher(ctx, self.history)
 
     def parse(self, row: Row) -> PersonnelRow | None:
