@@ -17,7 +17,7 @@ registration_enterprises.csv (UTF-8 with a byte-order mark), a provincial open-d
     Bad rows: a USCC failing its check character (rejected); neither USCC nor 注册号 (rejected);
     成立日期 0:00:00 and `not a date`, 注册资本 abc (optional fields: the enterprise loads without
     them, reported); a repeated 主体身份代码 (rejected as a duplicate); a hyphenated USCC
-    91-410922-XXXXXXXXXX (loads as the code without hyphens); a 住所 beginning =HYPERLINK(...)
+    written 91-410922-… (loads as the code without hyphens); a 住所 beginning =HYPERLINK("…")
     (loads; reports escape it).
 registration_legal_reps.csv (UTF-8), the extract's 法定代表人信息 table keyed by 主体身份代码:
     主体身份代码, 姓名, 证件类型, 证件号码, 职务 (法定代表人, or 经营者 for an individual business).

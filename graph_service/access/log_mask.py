@@ -32,23 +32,6 @@ def _mask_shapes(text: str) -> str:
     return ID_SHAPE.sub(masked, text)
 
 
-# The same, in half- or full-width digits, for text that is kept as it was written.
-_WIDE_ID_SHAPE = re.compile(
-    r"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])([0-9０-９]{17}[0-9０-９XxＸｘ]|[0-9０-９]{15})(?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])"
-)
-
-
-def mask_ids_in_text(text: str) -> str:
-    """Free text (a reason, a source's wording) with every ID number standing in it masked, and nothing
-    else in it changed."""
-
-    def masked(match: re.Match[str]) -> str:
-        found = unicodedata.normalize("NFKC", match.group(0)).upper()
-        return mask_id_number(found) if is_valid_id_number(found) else match.group(0)
-
-    return _WIDE_ID_SHAPE.sub(masked, text)
-
-
 def mask_ids(text: str) -> str:
     """The text with every ID number in it masked, read as the service reads a request (percent-encoding
     and `+` undone), in the path and in each query value; a query holding one is logged decoded."""

@@ -21,12 +21,12 @@ from datetime import UTC, date, datetime
 
 from pydantic import ValidationError
 
-from graph_service.access.log_mask import mask_ids_in_text
 from graph_service.domain.errors import DomainError
 from graph_service.domain.lifecycle import change
 from graph_service.model import PERSON_KEY, ListEntry, NamedResponsible, entry_id_for
 from graph_service.store import mark_data_as_of
 from graph_service.store.base import GraphStore
+from graph_service.text_safety import mask_ids_in_text
 from graph_service.unresolved.queue import Held, UnresolvedQueue
 from graph_service.unresolved.references import (
     Action,

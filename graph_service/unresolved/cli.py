@@ -18,9 +18,9 @@ from rich.table import Table
 from graph_service.access.audit import AuditLog, AuditUnavailableError
 from graph_service.access.audit_anchor import FileAnchor, StoreAnchor
 from graph_service.access.keys import KeyStore, Principal
-from graph_service.access.log_mask import mask_ids_in_text
 from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.store import StoreError, open_store
+from graph_service.text_safety import mask_ids_in_text
 from graph_service.unresolved.apply import DecisionError, Decisions, Outcome
 from graph_service.unresolved.queue import PAGE, QueueError, UnresolvedQueue
 from graph_service.unresolved.references import Status

@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from graph_service.access.log_mask import mask_ids_in_text
 from graph_service.private_files import private_file
+from graph_service.text_safety import mask_ids_in_text
 from graph_service.unresolved.references import (
     Candidate,
     Decision,

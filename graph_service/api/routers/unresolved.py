@@ -3,17 +3,18 @@ Administrators only; every call is audited, decisions before they are applied.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_service.access.keys import Principal
-from graph_service.access.log_mask import mask_ids_in_text
 from graph_service.api.deps import Auditor, get_auditor, get_store, require
 from graph_service.api.errors import ApiError, InvalidInput, NotFound, problem_responses
 from graph_service.model import PERSON_KEY
 from graph_service.store.base import GraphStore
+from graph_service.text_safety import mask_ids_in_text
 from graph_service.unresolved.apply import (
     AlreadyDecided,
     DecisionError,
@@ -114,6 +115,17 @@ def get_reference(
     return ref
 
 
+def _decide(
+    audit: Auditor, action: str, ref_id: str, summary: str, decide: Callable[[], Outcome]
+) -> DecisionAnswer:
+    """A decision, its audit record written before it is applied; a refused one as a 4xx naming why."""
+    try:
+        with audit.writing(action, ref_id, summary):
+            return _answer(decide())
+    except DecisionError as exc:
+        raise _problem(exc) from None
+
+
 @router.post("/v1/unresolved/{ref_id}/resolve", response_model=DecisionAnswer, responses=ERRORS)
 def resolve(
     ref_id: RefId,
@@ -127,11 +139,13 @@ def resolve(
     created with him as its subject, or he is added to the entry's named responsible persons."""
     actor = _actor(principal)
     summary = f"resolve {ref_id} person {body.person_key} by {actor}: {mask_ids_in_text(body.reason)}"
-    try:
-        with audit.writing("unresolved_resolve", ref_id, summary):
-            return _answer(Decisions(queue, store).resolve(ref_id, body.person_key, actor, body.reason))
-    except DecisionError as exc:
-        raise _problem(exc) from None
+    return _decide(
+        audit,
+        "unresolved_resolve",
+        ref_id,
+        summary,
+        lambda: Decisions(queue, store).resolve(ref_id, body.person_key, actor, body.reason),
+    )
 
 
 @router.post("/v1/unresolved/{ref_id}/reject", response_model=DecisionAnswer, responses=ERRORS)
@@ -147,11 +161,13 @@ def reject(
     again."""
     actor = _actor(principal)
     summary = f"reject {ref_id} by {actor}: {mask_ids_in_text(body.reason)}"
-    try:
-        with audit.writing("unresolved_reject", ref_id, summary):
-            return _answer(Decisions(queue, store).reject(ref_id, actor, body.reason))
-    except DecisionError as exc:
-        raise _problem(exc) from None
+    return _decide(
+        audit,
+        "unresolved_reject",
+        ref_id,
+        summary,
+        lambda: Decisions(queue, store).reject(ref_id, actor, body.reason),
+    )
 
 
 @router.post("/v1/unresolved/{ref_id}/undo", response_model=DecisionAnswer, responses=ERRORS)
@@ -167,8 +183,10 @@ def undo(
     is revoked through its life cycle (never deleted). The reference may then be decided again."""
     actor = _actor(principal)
     summary = f"undo {ref_id} by {actor}: {mask_ids_in_text(body.reason)}"
-    try:
-        with audit.writing("unresolved_undo", ref_id, summary):
-            return _answer(Decisions(queue, store).undo(ref_id, actor, body.reason))
-    except DecisionError as exc:
-        raise _problem(exc) from None
+    return _decide(
+        audit,
+        "unresolved_undo",
+        ref_id,
+        summary,
+        lambda: Decisions(queue, store).undo(ref_id, actor, body.reason),
+    )
