@@ -39,3 +39,10 @@ CREATE INDEX enterprise_registration_number IF NOT EXISTS FOR (e:Enterprise) ON 
 
 // name: index_enterprise_registry_id
 CREATE INDEX enterprise_registry_id IF NOT EXISTS FOR (e:Enterprise) ON (e.registry_id)
+
+// name: constraint_change_seq
+// The change log is read in seq order from a reader's place (changes_after).
+CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (c:Change) REQUIRE c.seq IS UNIQUE
+
+// name: constraint_change_log_name
+CREATE CONSTRAINT change_log_name IF NOT EXISTS FOR (log:ChangeLog) REQUIRE log.name IS UNIQUE

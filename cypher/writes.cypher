@@ -63,7 +63,8 @@ FOREACH (_ IN CASE WHEN before IS NULL OR before <> row.fingerprint THEN [1] ELS
         ELSE $now END)
 RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN before IS NOT NULL AND before <> row.fingerprint THEN 1 ELSE 0 END) AS updated,
-       sum(CASE WHEN before = row.fingerprint THEN 1 ELSE 0 END) AS unchanged
+       sum(CASE WHEN before = row.fingerprint THEN 1 ELSE 0 END) AS unchanged,
+       collect(CASE WHEN before IS NULL OR before <> row.fingerprint THEN row.role_id END) AS changed
 
 // name: upsert_entries
 // An entry's NAMES and NAMED_RESPONSIBLE edges are rebuilt whenever the entry changes.
@@ -95,4 +96,5 @@ CALL (row, before, was_recorded) {
 }
 RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN before IS NOT NULL AND before <> row.props.fingerprint THEN 1 ELSE 0 END) AS updated,
-       sum(CASE WHEN before = row.props.fingerprint THEN 1 ELSE 0 END) AS unchanged
+       sum(CASE WHEN before = row.props.fingerprint THEN 1 ELSE 0 END) AS unchanged,
+       collect(CASE WHEN before IS NULL OR before <> row.props.fingerprint THEN row.props.entry_id END) AS changed

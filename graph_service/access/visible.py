@@ -27,6 +27,7 @@ from graph_service.model import (
     RoleType,
 )
 from graph_service.store.base import (
+    Change,
     Cover,
     EntryLink,
     GraphStore,
@@ -221,6 +222,17 @@ class VisibleStore(GraphStore):
 
     def get_meta(self, name: str) -> str | None:
         return self.inner.get_meta(name)
+
+    # The change log names records, not their content: what a caller may see of them is decided when
+    # they are read (notify/ reads them through this view).
+    def changes_after(self, seq: int, limit: int = 1000) -> list[Change]:
+        return self.inner.changes_after(seq, limit)
+
+    def last_change(self) -> int:
+        return self.inner.last_change()
+
+    def entries_turning_on(self, day: date) -> list[str]:
+        return sorted(self._visible_ids(self.inner.entries_turning_on(day)))
 
     def close(self) -> None:
         """The view owns nothing; the inner store is closed by whoever opened it."""

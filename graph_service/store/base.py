@@ -273,6 +273,46 @@ def cap_neighbourhood(nodes: Sequence[GraphNode], edges: Sequence[GraphEdge], li
     return Neighbourhood(nodes=kept, edges=kept_edges, more=len(ordered) - len(kept))
 
 
+class RoleChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role_id: str
+    holder_kind: Literal["person", "enterprise"]
+    holder_key: str
+
+
+class Change(BaseModel):
+    """One acknowledged write that may alter someone's standing, kept by the store in the same
+    transaction as the write itself: the outbox notifications are made from (graph_service/notify).
+
+    `at` is the moment the write stamped its records with (recorded_at, a role's end_recorded_at, the
+    event's recorded_at), so the store as known just before and at that moment is the store before and
+    after the change. Only records that changed are named; a batch that changed nothing leaves none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int = 0  # the log's order, from 1; given by the store
+    at: datetime
+    kind: Literal["entries", "event", "roles"]
+    entry_ids: tuple[str, ...] = ()
+    event: str | None = None  # kind event: the life-cycle event's name
+    roles: tuple[RoleChange, ...] = ()
+
+
+def entries_change(entry_ids: Iterable[str], at: datetime) -> Change | None:
+    ids = tuple(sorted(set(entry_ids)))
+    return Change(at=at, kind="entries", entry_ids=ids) if ids else None
+
+
+def roles_change(roles: Iterable[Role], at: datetime) -> Change | None:
+    found = {r.role_id: RoleChange(role_id=r.role_id, holder_kind=r.holder_kind, holder_key=r.holder_key)
+             for r in roles}  # fmt: skip
+    return Change(at=at, kind="roles", roles=tuple(found[k] for k in sorted(found))) if found else None
+
+
+MAX_CHANGES = 10_000  # changes_after's page
+
+
 class GraphStore(abc.ABC):
     """One graph of enterprises, persons, roles and list entries."""
 
@@ -455,6 +495,22 @@ class GraphStore(abc.ABC):
         """Every record of a kind, streamed in key order (enterprises by uscc, persons by person_key,
         roles by role_id, entries by entry_id, events and feedback by entry then order recorded), so a
         whole graph can be exported in constant memory."""
+
+    # -- the change log (the notifications' outbox) -------------------------------------------------
+
+    @abc.abstractmethod
+    def changes_after(self, seq: int, limit: int = 1000) -> list[Change]:
+        """The logged changes after `seq`, in log order, at most `limit` (up to MAX_CHANGES)."""
+
+    @abc.abstractmethod
+    def last_change(self) -> int:
+        """The seq of the newest logged change; 0 when none."""
+
+    @abc.abstractmethod
+    def entries_turning_on(self, day: date) -> list[str]:
+        """The entries that start or stop counting on `day` (a period of domain.counting_periods begins
+        or ends then: a future listing day reached, an expiry), by entry_id: what a day's passing
+        changes, found without a write."""
 
     @abc.abstractmethod
     def get_meta(self, name: str) -> str | None:

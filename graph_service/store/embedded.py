@@ -20,7 +20,7 @@ from typing import Literal, TypeVar
 import networkx as nx
 from pydantic import BaseModel
 
-from graph_service.domain.history import as_known, in_force_on
+from graph_service.domain.history import OPEN_END, as_known, counting_periods, in_force_on
 from graph_service.domain.recorded import role_as_known, stamp_entry, stamp_role
 from graph_service.model import (
     STAMPS,
@@ -36,6 +36,8 @@ from graph_service.model import (
 )
 from graph_service.private_files import private_file, private_folder
 from graph_service.store.base import (
+    MAX_CHANGES,
+    Change,
     ConflictError,
     Cover,
     EntryLink,
@@ -55,11 +57,13 @@ from graph_service.store.base import (
     check_ownership_args,
     cover_admits,
     empty_counts,
+    entries_change,
     found_by_code,
     lookup_codes,
     named_responsible_edge_id,
     names_edge_id,
     reference_day,
+    roles_change,
     search_form,
     sort_entry_links,
     sort_reach,
@@ -83,6 +87,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS feedback (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
 """
 # 2: the enterprises table has the columns find_enterprises looks codes up in (ENTERPRISE_CODES).
 SCHEMA_VERSION = "2"
@@ -154,6 +159,9 @@ class EmbeddedStore(GraphStore):
         self._search: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, key) -> (search form, name)
         self._events: defaultdict[str, list[EntryEvent]] = defaultdict(list)
         self._feedback: defaultdict[str, list[Feedback]] = defaultdict(list)
+        # The days each entry starts or stops counting on (entries_turning_on), kept as entries change.
+        self._turning: defaultdict[date, set[str]] = defaultdict(set)
+        self._turns: dict[str, set[date]] = {}
         self._rebuild()
 
     # -- start-up -----------------------------------------------------------------------------------
@@ -232,6 +240,13 @@ class EmbeddedStore(GraphStore):
         )
 
     def _put_entry(self, entry: ListEntry) -> None:
+        for day in self._turns.pop(entry.entry_id, ()):
+            self._turning[day].discard(entry.entry_id)
+        starts, ends = counting_periods(entry)
+        turns = {d for d in (*starts, *ends) if d != OPEN_END}
+        self._turns[entry.entry_id] = turns
+        for day in turns:
+            self._turning[day].add(entry.entry_id)
         node = ("entry", entry.entry_id)
         if node in self._graph:
             self._graph.remove_edges_from(list(self._graph.out_edges(node, keys=True)))
@@ -279,9 +294,11 @@ class EmbeddedStore(GraphStore):
         check: Callable[[Sequence[M]], list[tuple[str, str]]] | None = None,
         stamp: Callable[[M | None, M, datetime], M] | None = None,
         statement: tuple[str, Callable[[M], tuple[object, ...]]] | None = None,
+        logged: Callable[[list[M], datetime], Change | None] | None = None,
     ) -> WriteResult:
         """Write the changed rows: as (key, JSON) into the table, or with `statement`, an INSERT and the
-        values it takes from a record."""
+        values it takes from a record; with `logged`, the change they make goes into the change log in
+        the same transaction."""
         with self._lock:
             if check is not None and (missing := check(rows)):
                 raise MissingReferenceError(missing)
@@ -311,6 +328,8 @@ class EmbeddedStore(GraphStore):
                         sql,
                         [(key_of(r), r.model_dump_json()) if values is None else values(r) for r in changed],
                     )
+                    if logged is not None:
+                        self._log(logged(changed, now))
                 for row in changed:
                     put(row)
             return result
@@ -359,6 +378,7 @@ class EmbeddedStore(GraphStore):
             self._put_role,
             self._missing_role_ends,
             stamp_role,
+            logged=roles_change,
         )
 
     def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
@@ -370,7 +390,14 @@ class EmbeddedStore(GraphStore):
             self._put_entry,
             self._missing_entry_ends,
             stamp_entry,
+            logged=lambda rows, now: entries_change((e.entry_id for e in rows), now),
         )
+
+    def _log(self, change: Change | None) -> None:
+        """Append to the change log, inside the caller's transaction."""
+        if change is not None:
+            data = change.model_dump_json(exclude={"seq"})
+            self._db.execute("INSERT INTO changes (data) VALUES (?)", (data,))
 
     def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
         with self._lock:
@@ -382,8 +409,10 @@ class EmbeddedStore(GraphStore):
                 raise ConflictError(f"entry {entry.entry_id} was expected {expected_status}, but {found}")
             if missing := self._missing_entry_ends([entry]):
                 raise MissingReferenceError(missing)
-            entry = stamp_entry(old, entry, event.recorded_at or datetime.now(UTC))
+            at = event.recorded_at or datetime.now(UTC)
+            entry = stamp_entry(old, entry, at)
             with self._transaction():
+                self._log(Change(at=at, kind="event", entry_ids=(entry.entry_id,), event=event.event))
                 self._db.execute(
                     "INSERT OR REPLACE INTO entries VALUES (?, ?)", (entry.entry_id, entry.model_dump_json())
                 )
@@ -810,6 +839,24 @@ class EmbeddedStore(GraphStore):
             if record is not None:
                 yield record
 
+    def changes_after(self, seq: int, limit: int = 1000) -> list[Change]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, data FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                (seq, max(1, min(limit, MAX_CHANGES))),
+            ).fetchall()
+        return [Change.model_validate_json(data).model_copy(update={"seq": n}) for n, data in rows]
+
+    def last_change(self) -> int:
+        with self._lock:
+            # The numbering's own record: it goes on after clear() has emptied the table.
+            row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+        return int(row[0]) if row else 0
+
+    def entries_turning_on(self, day: date) -> list[str]:
+        with self._lock:
+            return sorted(self._turning.get(day, ()))
+
     def get_meta(self, name: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -822,7 +869,9 @@ class EmbeddedStore(GraphStore):
     def clear(self) -> None:
         with self._lock:
             with self._transaction():
-                for table in ("enterprises", "persons", "roles", "entries", "events", "feedback"):
+                # The change log is emptied too, but its numbering goes on (AUTOINCREMENT): a reader's
+                # place in it stays meaningful.
+                for table in ("enterprises", "persons", "roles", "entries", "events", "feedback", "changes"):
                     self._db.execute(f"DELETE FROM {table}")
             self._graph.clear()
             for held in (self._enterprises, self._persons, self._entries, self._roles):
@@ -832,6 +881,8 @@ class EmbeddedStore(GraphStore):
             self._search.clear()
             self._events.clear()
             self._feedback.clear()
+            self._turning.clear()
+            self._turns.clear()
 
     def close(self) -> None:
         with self._lock:

@@ -34,6 +34,8 @@ from graph_service.model import (
 )
 from graph_service.settings import Settings
 from graph_service.store.base import (
+    MAX_CHANGES,
+    Change,
     ConflictError,
     Cover,
     EntryLink,
@@ -52,10 +54,12 @@ from graph_service.store.base import (
     check_neighbourhood_args,
     check_ownership_args,
     empty_counts,
+    entries_change,
     found_by_code,
     lookup_codes,
     named_responsible_edge_id,
     names_edge_id,
+    roles_change,
     search_form,
     sort_entry_links,
     sort_reach,
@@ -258,6 +262,16 @@ class Neo4jStore(GraphStore):
             return EntryEvent.model_validate(_from_props(record["props"], drop=("seq",)))
         return Feedback.model_validate(_from_props(record["props"], drop=("seq",)))
 
+    def changes_after(self, seq: int, limit: int = 1000) -> list[Change]:
+        records = self._read(self.q.changes_after, seq=seq, limit=max(1, min(limit, MAX_CHANGES)))
+        return [Change.model_validate_json(r["data"]).model_copy(update={"seq": r["seq"]}) for r in records]
+
+    def last_change(self) -> int:
+        return int(self._read(self.q.last_change)[0]["last"])
+
+    def entries_turning_on(self, day: date) -> list[str]:
+        return [r["entry_id"] for r in self._read(self.q.entries_turning_on, day=day)]
+
     def get_meta(self, name: str) -> str | None:
         records = self._read(self.q.get_meta, name=name)
         return str(records[0]["value"]) if records else None
@@ -282,10 +296,15 @@ class Neo4jStore(GraphStore):
         )
 
     def _upsert(
-        self, statements: Sequence[tuple[str, list[dict[str, Any]]]], check: dict[str, list[str]] | None
+        self,
+        statements: Sequence[tuple[str, list[dict[str, Any]]]],
+        check: dict[str, list[str]] | None,
+        logged: Callable[[list[str], datetime], Change | None] | None = None,
     ) -> WriteResult:
         """Run every (statement, rows) pair, in chunks of batch_size, as ONE transaction: a call is
-        one batch, written whole or not at all, as in the embedded backend."""
+        one batch, written whole or not at all, as in the embedded backend. With `logged`, the keys of
+        the records that changed (the statements return them) make the change-log entry written in
+        that same transaction."""
         if check is not None and (missing := self._missing(check)):
             raise MissingReferenceError(missing)
 
@@ -293,12 +312,22 @@ class Neo4jStore(GraphStore):
 
         def work(tx: ManagedTransaction) -> WriteResult:
             total = WriteResult()
+            changed: list[str] = []
             for query, rows in statements:
                 for chunk in _chunks(rows, self.batch_size):
-                    total += self._result(tx.run(query, rows=list(chunk), now=now).single())
+                    record = tx.run(query, rows=list(chunk), now=now).single()
+                    total += self._result(record)
+                    if logged is not None and record is not None:
+                        changed += record["changed"]
+            if logged is not None:
+                self._log(tx, logged(changed, now))
             return total
 
         return self._write_tx(work)
+
+    def _log(self, tx: ManagedTransaction, change: Change | None) -> None:
+        if change is not None:
+            tx.run(self.q.append_change, data=change.model_dump_json(exclude={"seq"})).consume()
 
     def _missing(self, refs: dict[str, list[str]]) -> list[tuple[str, str]]:
         record = self._read(
@@ -329,7 +358,8 @@ class Neo4jStore(GraphStore):
             props["role_id"] = r.role_id
             by_type.setdefault(r.type, []).append(props)
         statements = [(self.q.for_role_type("upsert_roles", t), rows) for t, rows in by_type.items()]
-        return self._upsert(statements, refs)
+        by_id = {r.role_id: r for r in unique}
+        return self._upsert(statements, refs, lambda ids, now: roles_change((by_id[i] for i in ids), now))
 
     def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
         unique = _dedupe(rows, lambda e: e.entry_id)
@@ -339,7 +369,7 @@ class Neo4jStore(GraphStore):
             refs[e.subject_kind].append(e.subject_key)
             refs["person"] += [n.person_key for n in e.named_responsible]
             payload.append(self._entry_payload(e))
-        return self._upsert([(self.q.upsert_entries, payload)], refs)
+        return self._upsert([(self.q.upsert_entries, payload)], refs, entries_change)
 
     def _entry_payload(self, e: ListEntry) -> dict[str, Any]:
         named = [
@@ -368,8 +398,10 @@ class Neo4jStore(GraphStore):
                 found = "no such entry" if status is None else f"its status is {status}"
                 raise ConflictError(f"entry {entry.entry_id} was expected {expected_status}, but {found}")
             payload = self._entry_payload(entry)
-            result = self._result(tx.run(self.q.upsert_entries, rows=[payload], now=_now()).single())
+            at = event.recorded_at or _now()
+            result = self._result(tx.run(self.q.upsert_entries, rows=[payload], now=at).single())
             tx.run(self.q.append_event, entry_id=entry.entry_id, event=_flat_plain(event)).consume()
+            self._log(tx, Change(at=at, kind="event", entry_ids=(entry.entry_id,), event=event.event))
             return result
 
         self._write_tx(work)
