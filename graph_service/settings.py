@@ -130,6 +130,23 @@ class Settings(BaseSettings):
     controller_threshold: float = Field(default=0.5, gt=0, le=1)
     controller_min_share: float = Field(default=0.25, ge=0, le=1)
 
+    # Push and watch (graph_service/notify, docs/notifications.md). `serve` runs the notifier, the day
+    # scheduler and the dispatcher unless told not to (a deployment running `credit-graph notify run`).
+    notify_path: Path | None = None
+    notify_in_serve: bool = True
+    notify_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    notify_workers: int = Field(default=8, ge=1, le=64)
+    notify_retry_base_seconds: float = Field(default=10.0, gt=0, le=3600)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+    # A notice is retried for at least a day (with some margin for an endpoint down over a weekend night).
+    notify_retry_hours: float = Field(default=26.0, ge=24, le=24 * 14)
+    notify_failing_after: int = Field(default=5, ge=1, le=1000)
+
+    def notify_file(self) -> Path:
+        """Subscriptions, notices and the delivery log (graph_service/notify), for either backend."""
+        return self.notify_path or self.data_dir / "notify.sqlite"
+
 
 def describe_validation_error(err: ValidationError) -> str:
     """One line naming the first bad setting by its environment variable."""
@@ -156,6 +173,7 @@ def check_paths(settings: Settings) -> None:
         "CREDIT_GRAPH_EMBEDDED_PATH": settings.store_path(),
         "CREDIT_GRAPH_KEYS_PATH": settings.keys_file(),
         "CREDIT_GRAPH_AUDIT_PATH": settings.audit_file(),
+        "CREDIT_GRAPH_NOTIFY_PATH": settings.notify_file(),
     }
     files = {**databases, "CREDIT_GRAPH_AUDIT_CHECKPOINT_PATH": settings.audit_checkpoint_file()}
     if settings.audit_key_path is not None:

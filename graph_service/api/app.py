@@ -18,6 +18,7 @@ from graph_service.api.hardening import Hardening
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
 from graph_service.api.routers import unresolved as unresolved_router
+from graph_service.notify.storage import NotifyStore
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
 from graph_service.store import GraphStore, open_store
@@ -50,6 +51,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         anchors: list[Anchor] = [FileAnchor(config.audit_checkpoint_file()), StoreAnchor(app.state.store)]
         app.state.audit = AuditLog(config.audit_file(), config.audit_secret(), anchors)
         app.state.unresolved = UnresolvedQueue(config.unresolved_file())
+        app.state.notices = NotifyStore(config.notify_file())
         mask_access_log()  # after the server has set its logging up
         try:
             yield
@@ -57,6 +59,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
             app.state.keys.close()
             app.state.audit.close()
             app.state.unresolved.close()
+            app.state.notices.close()
             if owned:
                 app.state.store.close()
 

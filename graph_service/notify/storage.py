@@ -11,6 +11,7 @@ Subjects are kept by USCC or person key, never by ID number; notice bodies carry
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import sqlite3
@@ -116,7 +117,8 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+    """A signing secret in the Standard Webhooks form: whsec_ and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def new_subscription_id() -> str:
