@@ -75,8 +75,9 @@ class World:
     def run(self) -> list[dict[str, object]]:
         """Run the notifier until it has nothing more to do; the bodies of the new notices, in order."""
         start = self._last_seq()
-        while self.notifier.run_once(limit=50):
-            pass
+        self.notifier.run_once(limit=50)
+        while self.notifier.behind():
+            self.notifier.run_once(limit=50)
         subs = [s.id for s in self.notices.subscriptions()]
         return [n.body for n in self.notices.feed(subs, start, 10_000)]
 

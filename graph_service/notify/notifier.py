@@ -108,6 +108,11 @@ class Notifier:
             day += timedelta(days=1)
         return made
 
+    def behind(self) -> bool:
+        """Whether the change log holds changes not yet made into notices."""
+        cursor = self.notices.get_state(CURSOR)
+        return cursor is not None and int(cursor) < self.store.last_change()
+
     def _place(self, subscriptions: list[Subscription]) -> tuple[int, date]:
         """Where the notifier stands; the first time, at the end of the log and today (the history before
         any subscription is nobody's to hear about), or where the oldest subscription began."""
