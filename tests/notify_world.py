@@ -22,15 +22,15 @@ AGENCY = ("public", "government")
 
 @dataclass
 class Clock:
-    """The notifier's clock, moved by the test."""
+    """The service's clock, moved on by the test: real time plus the days it was moved."""
 
-    moment: datetime = field(default_factory=lambda: datetime.now(UTC))
+    offset: timedelta = field(default_factory=timedelta)
 
     def __call__(self) -> datetime:
-        return self.moment
+        return datetime.now(UTC) + self.offset
 
     def days_on(self, days: int) -> None:
-        self.moment += timedelta(days=days)
+        self.offset += timedelta(days=days)
 
 
 @dataclass

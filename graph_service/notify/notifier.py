@@ -97,14 +97,14 @@ class Notifier:
         changes = self.store.changes_after(cursor, limit)
         for change in changes:
             found = self._for_change(change, subscriptions)
-            made += self.notices.record(found, {CURSOR: str(change.seq)})
+            made += self.notices.record(found, {CURSOR: str(change.seq)}, self.clock())
         if len(changes) == limit:
             return made  # more to do: the days wait until the log is caught up
         today = service_day(self.clock())
         day = last_day + timedelta(days=1)
         while day <= today:
             found = self._for_day(day, subscriptions)
-            made += self.notices.record(found, {DAY: day.isoformat()})
+            made += self.notices.record(found, {DAY: day.isoformat()}, self.clock())
             day += timedelta(days=1)
         return made
 
