@@ -472,7 +472,8 @@ class NotifyStore:
                 )
 
     def redeliver(self, subscription_id: str, seqs: Collection[int] | None = None) -> int:
-        """Put given-up notices (all of the subscription's, or these) back in the queue, due now."""
+        """Put given-up notices (all of the subscription's, or these) back in the queue, due now, each with
+        a whole retry window again (counted from its next attempt; the log keeps the earlier ones)."""
         with self._transaction() as db:
             before = db.total_changes
             params: list[Any] = [_iso(now_utc()), subscription_id]
@@ -481,8 +482,8 @@ class NotifyStore:
                 extra = f" AND seq IN ({', '.join('?' for _ in seqs)})"
                 params += sorted(seqs)
             db.execute(
-                "UPDATE notices SET delivery = 'pending', next_attempt_at = ?, last_error = NULL"
-                f" WHERE subscription_id = ? AND delivery = 'gave_up'{extra}",
+                "UPDATE notices SET delivery = 'pending', next_attempt_at = ?, last_error = NULL,"
+                f" first_attempt_at = NULL WHERE subscription_id = ? AND delivery = 'gave_up'{extra}",
                 params,
             )
             return int(db.total_changes - before)
