@@ -19,6 +19,7 @@ from graph_service.access.keys import KeyStore
 from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.investigations.cli import controllers_command
 from graph_service.model import ROLE_NAMES_ZH
+from graph_service.notify.command import notify_app
 from graph_service.persons import displayed_id
 from graph_service.private_files import readable_by_others
 from graph_service.rules import DEFAULT_RULES, RulesError, load_rules
@@ -268,6 +269,7 @@ app.command("export-admin")(export_admin)
 app.command("controllers")(controllers_command)
 app.command("export")(export_command)
 app.command("import")(import_command)
+app.add_typer(notify_app, name="notify")
 
 
 def main() -> None:

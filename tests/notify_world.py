@@ -3,18 +3,28 @@ company, and subscriptions watching them, on any backend."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from graph_service.model import Enterprise, Person, RoleType
-from graph_service.notify.models import Subscription, SubscriptionKind
+from graph_service.notify.dispatch import DeliverySettings, Dispatcher
+from graph_service.notify.models import Notice, Subscription, SubscriptionKind
 from graph_service.notify.notifier import Notifier
+from graph_service.notify.signing import verify
 from graph_service.notify.storage import NotifyStore, new_secret, new_subscription_id
 from graph_service.rules import RuleSet, load_rules
 from graph_service.store.base import GraphStore
 from tests import factories as f
+from tests.webhook_receiver import Receiver
+
+RECEIVER = "the test's receiver"
+# Quick retries: an endpoint that was down is tried again within a fraction of a second.
+QUICK = DeliverySettings(timeout_seconds=5, workers=4, retry_base_seconds=0.05, retry_max_seconds=0.2,
+                         lease_seconds=10, poll_seconds=0.05)  # fmt: skip
 
 TODAY = date.today()
 AGENCY = ("public", "government")
@@ -45,6 +55,10 @@ class World:
     rep: Person  # legal representative of company
     newcomer: Person  # nobody yet; later the company's new legal representative
     bystander: Person  # director of the other company only
+    receiver: Receiver
+    dispatcher: Dispatcher
+    secrets: dict[str, str] = field(default_factory=dict)
+    seen: int = 0  # notices already handed to the test by run()
 
     def subscribe(
         self,
@@ -52,7 +66,7 @@ class World:
         watch: tuple[Person | Enterprise, ...] = (),
         classes: tuple[str, ...] = AGENCY,
         department: str = "县市场监管局",
-        url: str | None = None,
+        url: str | None = RECEIVER,
         **kw: object,
     ) -> Subscription:
         sub = Subscription(
@@ -62,29 +76,51 @@ class World:
             key_id="k1",
             role="agency",
             classes=classes,
-            url=url,
+            url=self.receiver.url if url == RECEIVER else url,
             created_at=datetime.now(UTC),
             from_seq=self.store.last_change(),
             from_day=service_today(self.clock).isoformat(),
             **kw,  # type: ignore[arg-type]
         )
-        self.notices.create(sub, new_secret())
+        secret = new_secret()
+        self.notices.create(sub, secret)
+        self.secrets[sub.id] = secret
         self.notices.watch(sub.id, [_ref(s) for s in watch])
         return sub
 
-    def run(self) -> list[dict[str, object]]:
-        """Run the notifier until it has nothing more to do; the bodies of the new notices, in order."""
-        start = self._last_seq()
+    def make(self) -> None:
+        """Run the notifier until the change log and the days are done."""
         self.notifier.run_once(limit=50)
         while self.notifier.behind():
             self.notifier.run_once(limit=50)
-        subs = [s.id for s in self.notices.subscriptions()]
-        return [n.body for n in self.notices.feed(subs, start, 10_000)]
 
-    def _last_seq(self) -> int:
-        subs = [s.id for s in self.notices.subscriptions()]
-        found = self.notices.feed(subs, 0, 100_000)
-        return found[-1].seq if found else 0
+    def deliver(self, rounds: int = 200) -> None:
+        """Post what is due until nothing is pending (or the rounds run out: an endpoint down)."""
+        for _ in range(rounds):
+            self.dispatcher.run_once()
+            if self.notices.delivery_counts()["pending"] == 0:
+                return
+            time.sleep(0.02)
+
+    def run(self) -> list[dict[str, Any]]:
+        """Make the notices and post them to the receiver: the bodies it got since the last run, each
+        with a signature the documented verification accepts, in the order of the feed."""
+        self.make()
+        self.deliver()
+        got = self.receiver.accepted()[self.seen :]
+        self.seen += len(got)
+        for r in got:
+            verify(self.secrets[r.json["subscription"]], r.headers, r.body, now=int(self.clock().timestamp()))
+        order = {(n.subscription_id, n.event_id): n.seq for n in self.feed()}
+        return [r.json for r in sorted(got, key=lambda r: order[(r.json["subscription"], r.json["id"])])]
+
+    def close(self) -> None:
+        self.dispatcher.close()
+        self.receiver.down()
+        self.notices.close()
+
+    def feed(self) -> list[Notice]:
+        return self.notices.feed([s.id for s in self.notices.subscriptions()], 0, 100_000)
 
 
 def service_today(clock: Callable[[], datetime]) -> date:
@@ -110,4 +146,7 @@ def make_world(store: GraphStore, tmp: Path) -> World:
     notices = NotifyStore(tmp / "notify.sqlite")
     clock = Clock()
     notifier = Notifier(store, notices, rules, clock)
-    return World(store, notices, rules, clock, notifier, company, other, rep, newcomer, bystander)
+    receiver = Receiver()
+    dispatcher = Dispatcher(notices, QUICK, clock)
+    return World(store, notices, rules, clock, notifier, company, other, rep, newcomer, bystander, receiver,
+                 dispatcher)  # fmt: skip

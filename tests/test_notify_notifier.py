@@ -22,7 +22,7 @@ from tests.notify_world import TODAY, World, make_world
 def world(store: GraphStore, tmp_path: Path) -> Iterator[World]:
     w = make_world(store, tmp_path)
     yield w
-    w.notices.close()
+    w.close()
 
 
 def _listing(w: World, decision: str = "(2026)豫0922执1号", **kw: object) -> Any:

@@ -18,6 +18,7 @@ from graph_service.api.hardening import Hardening
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
 from graph_service.api.routers import unresolved as unresolved_router
+from graph_service.notify.runner import NotifyRunner
 from graph_service.notify.storage import NotifyStore
 from graph_service.rules import load_rules
 from graph_service.settings import Settings, get_settings
@@ -52,10 +53,18 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         app.state.audit = AuditLog(config.audit_file(), config.audit_secret(), anchors)
         app.state.unresolved = UnresolvedQueue(config.unresolved_file())
         app.state.notices = NotifyStore(config.notify_file())
+        # The notifier, the day scheduler and the dispatcher (graph_service/notify), unless a separate
+        # `credit-graph notify run` does that work.
+        runner = None
+        if config.notify_in_serve:
+            runner = NotifyRunner(app.state.store, app.state.notices, app.state.rules, config)
+            runner.start()
         mask_access_log()  # after the server has set its logging up
         try:
             yield
         finally:
+            if runner is not None:
+                runner.stop()
             app.state.keys.close()
             app.state.audit.close()
             app.state.unresolved.close()

@@ -59,7 +59,7 @@ def _history(store: GraphStore, tmp: Path) -> list[Any]:
         bodies += w.run()
         return [_normal(b) for b in bodies]
     finally:
-        w.notices.close()
+        w.close()
 
 
 @pytest.mark.neo4j
