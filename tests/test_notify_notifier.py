@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from graph_service.access.keys import KeyStore
 from graph_service.engine.lifecycle import initiate, transition
 from graph_service.model import RoleType
 from graph_service.store.base import GraphStore
@@ -216,3 +217,18 @@ def test_a_notifier_started_again_repeats_nothing(world: World) -> None:
     world.notices.set_state({"cursor": "0"})
     assert world.run() == []
     assert len(first) == 1
+
+
+def test_a_subscription_hears_nothing_once_its_key_is_revoked(world: World, tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys.sqlite3")
+    key_id, _ = keys.create("agency", "县市场监管局", department="县市场监管局")
+    world.notifier.lapsed = keys.lapsed
+    sub = world.subscribe(watch=(world.rep,))
+    made = world.notices.get(sub.id).model_copy(update={"key_id": key_id})
+    world.notices.update(made)
+    initiate(world.store, _listing(world), "清丰县人民法院", TODAY, (), world.rules)
+    assert len(world.run()) == 1
+    keys.revoke(key_id)
+    transition(world.store, _listing(world).entry_id, "revoked", "清丰县人民法院", TODAY, reason="认定错误")
+    assert world.run() == []
+    keys.close()

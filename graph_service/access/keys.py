@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,6 +174,24 @@ class KeyStore:
         if expires is not None and expires <= datetime.now(UTC):
             return Refusal("expired", expires)
         return Principal(key_id=row[0], role=row[1], department=row[2], name=row[3])
+
+    def lapsed(self, key_ids: Iterable[str]) -> set[str]:
+        """The keys among these that were revoked or have expired: what their holders set up (a
+        subscription) stops with them. Ids of no key here (the console's own) are not among them."""
+        wanted = sorted(set(key_ids))
+        if not wanted:
+            return set()
+        marks = ", ".join("?" for _ in wanted)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT key_id, revoked_at, expires_at FROM api_keys WHERE key_id IN ({marks})", wanted
+            ).fetchall()
+        now = datetime.now(UTC)
+        return {
+            str(k)
+            for k, revoked, expires in rows
+            if revoked is not None or ((e := _parse(expires)) is not None and e <= now)
+        }
 
     def list(self) -> list[KeyInfo]:
         with self._lock:

@@ -57,7 +57,10 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
         # `credit-graph notify run` does that work.
         runner = None
         if config.notify_in_serve:
-            runner = NotifyRunner(app.state.store, app.state.notices, app.state.rules, config)
+            keys = app.state.keys
+            runner = NotifyRunner(
+                app.state.store, app.state.notices, app.state.rules, config, lapsed=keys.lapsed
+            )
             runner.start()
         mask_access_log()  # after the server has set its logging up
         try:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from graph_service.access.keys import KeyStore
 from graph_service.notify.notifier import CURSOR, DAY
 from graph_service.notify.runner import NotifyRunner
 from graph_service.notify.storage import NotifyStore, NotifyStoreError
@@ -58,8 +59,9 @@ def run(
     except StoreError as exc:
         raise _fail(f"cannot open the {settings.backend} store: {exc}") from None
     notices = _notices(settings)
+    keys = KeyStore(settings.keys_file())
     try:
-        runner = NotifyRunner(store, notices, rules, settings)
+        runner = NotifyRunner(store, notices, rules, settings, lapsed=keys.lapsed)
         if once:
             made = runner.catch_up()
             posted = 0
@@ -79,6 +81,7 @@ def run(
         stop.wait()
         runner.stop()
     finally:
+        keys.close()
         notices.close()
         store.close()
 

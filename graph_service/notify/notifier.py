@@ -82,9 +82,13 @@ class Notifier:
         notices: NotifyStore,
         rules: RuleSet,
         clock: Callable[[], datetime] = now_utc,
+        lapsed: Callable[[Collection[str]], set[str]] | None = None,
     ) -> None:
         self.store, self.notices, self.rules, self.clock = store, notices, rules, clock
         self.covers = covers_of(rules)
+        # Which of the subscriptions' keys were revoked or expired (KeyStore.lapsed): a subscription
+        # hears nothing more once the key that made it no longer reads anything.
+        self.lapsed = lapsed
 
     # -- the loop's one step ----------------------------------------------------------------------
 
@@ -93,6 +97,9 @@ class Notifier:
         done; how many notices were new."""
         subscriptions = self.notices.subscriptions()
         cursor, last_day = self._place(subscriptions)
+        if self.lapsed is not None:
+            gone = self.lapsed({s.key_id for s in subscriptions})
+            subscriptions = [s for s in subscriptions if s.key_id not in gone]
         made = 0
         changes = self.store.changes_after(cursor, limit)
         for change in changes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from graph_service.notify.dispatch import DeliverySettings, Dispatcher
@@ -31,8 +31,9 @@ class NotifyRunner:
         rules: RuleSet,
         settings: Settings,
         clock: Callable[[], datetime] = now_utc,
+        lapsed: Callable[[Collection[str]], set[str]] | None = None,
     ) -> None:
-        self.notifier = Notifier(store, notices, rules, clock)
+        self.notifier = Notifier(store, notices, rules, clock, lapsed)
         self.dispatcher = Dispatcher(notices, DeliverySettings.from_settings(settings), clock)
         self.poll = settings.notify_poll_seconds
         self._stop = threading.Event()
