@@ -310,6 +310,8 @@ def _read_subjects(given: list[str], file: Path | None, column: str | None) -> t
     if file is None:
         if column is not None:
             raise _fail("--column: give the CSV file with --file")
+        if not subjects:
+            raise _fail("SUBJECT: give subjects, or a --file of them")
         return subjects, places
     try:
         raw = file.read_bytes()

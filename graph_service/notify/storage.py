@@ -253,12 +253,19 @@ class NotifyStore:
         return secret
 
     def update(self, subscription: Subscription) -> Subscription:
-        """Keep a changed subscription (its endpoint, description, measures or lists)."""
+        """Keep a changed subscription (its endpoint, description, measures or lists). One made pull only
+        has nowhere to post what was still to be posted: it stays in the pull feed, no longer queued."""
         with self._transaction() as db:
             db.execute(
                 "UPDATE subscriptions SET data = ? WHERE id = ? AND deleted = 0",
                 (subscription.model_dump_json(), subscription.id),
             )
+            if subscription.url is None:
+                db.execute(
+                    "UPDATE notices SET delivery = 'pull', next_attempt_at = NULL"
+                    " WHERE subscription_id = ? AND delivery = 'pending'",
+                    (subscription.id,),
+                )
         return self.get(subscription.id)
 
     def set_status(self, subscription_id: str, status: SubscriptionStatus) -> None:
