@@ -299,6 +299,7 @@ def test_the_delivery_log_and_redelivery(api: Api) -> None:
     assert pull.status_code == 200 and pull.json()["url"] is None
     assert api.notices.notice(second.seq).delivery == "pull"  # type: ignore[union-attr]
     assert api.notices.claim_due(datetime.now(UTC) + timedelta(days=1), 10, 60) == []
+    problem(api.client.post(f"/v1/subscriptions/{sub_id}/redeliver", headers=api.as_("tax")), 422, "url")
 
 
 def test_bad_input_names_the_field(api: Api) -> None:

@@ -149,6 +149,8 @@ def test_create_watch_and_manage(cli: Cli, admin: dict[str, str], tmp_path: Path
     assert "active" in cli.ok("subscriptions", "resume", sub_id, **admin)
     assert cli.ok("subscriptions", "deliveries", sub_id, "--json") == ""
     assert "0 notices back in the queue" in cli.ok("subscriptions", "redeliver", sub_id, **admin)
+    pull_only = measures["subscription"]["id"]
+    refused(cli("subscriptions", "redeliver", pull_only, **admin), "pull only")
     assert "deleted" in cli.ok("subscriptions", "delete", sub_id, **admin)
     refused(cli("subscriptions", "show", sub_id), f"ID: no subscription {sub_id}")
 

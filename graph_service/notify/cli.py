@@ -498,6 +498,8 @@ def redeliver_command(
     settings = _settings()
     operator = _operator(settings, admin_key, "redeliver")
     with _session(settings, operator, subscription_id) as session:
+        if session.notices.get(subscription_id).url is None:
+            raise _fail(f"ID: {subscription_id} is pull only: there is nowhere to post its notices")
         which = "all given up" if not notice else f"{len(notice)} notices"
         with session.writing("subscription_redeliver", subscription_id, which):
             count = session.notices.redeliver(subscription_id, set(notice) if notice else None)

@@ -271,7 +271,11 @@ def redeliver(
     principal: Principal = Depends(require("subscribe")),
 ) -> RedeliverOut:
     """Notices given up (all, or these) back in the queue, due now: once the endpoint works again."""
-    _held(notices, subscription_id, principal)
+    if _held(notices, subscription_id, principal).url is None:
+        raise InvalidInput(
+            "url: the subscription is pull only: its notices are in /v1/changes, with nowhere to post them",
+            errors=[{"field": "url", "reason": "none: the subscription is pull only"}],
+        )
     seqs = body.notices if body is not None else None
     which = "all given up" if seqs is None else f"{len(seqs)} notices"
     with _answering(), audit.writing("subscription_redeliver", subscription_id, which):
