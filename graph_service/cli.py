@@ -19,6 +19,7 @@ from graph_service.access.keys import KeyStore
 from graph_service.identifiers import IdentifierError, validate_uscc
 from graph_service.investigations.cli import controllers_command
 from graph_service.model import ROLE_NAMES_ZH
+from graph_service.notify.cli import subscriptions_app
 from graph_service.notify.command import notify_app
 from graph_service.persons import displayed_id
 from graph_service.private_files import readable_by_others
@@ -85,6 +86,7 @@ def _generate(store: GraphStore, settings: Settings, enterprises: int, seed: int
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(unresolved_app, name="unresolved")
+app.add_typer(subscriptions_app, name="subscriptions")
 
 
 @app.command()

@@ -14,6 +14,14 @@ from graph_service.identifiers import (
 from graph_service.model import DocumentType, Person
 
 
+def document_key(number: str, secret: str, document_type: DocumentType = "resident_id") -> str:
+    """The person key of a document number, as person_from_document makes it: a resident ID must pass
+    GB 11643 and is keyed in its 18-character form, other documents by their normalised number."""
+    if document_type == "resident_id":
+        return person_key(parse_id_number(number).number, secret, document_type)
+    return person_key(normalize_code(number), secret, document_type)
+
+
 def person_from_document(
     number: str,
     name: str,

@@ -22,6 +22,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin"}),
     # Deciding who a loaded list meant changes the graph; the queue itself shows candidates' names.
     "unresolved": frozenset({"admin"}),
+    # Push and watch: a department's subscriptions and their pull feed (an administrator's for any).
+    "subscribe": frozenset({"agency", "admin"}),
 }
 
 

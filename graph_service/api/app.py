@@ -17,6 +17,7 @@ from graph_service.api.errors import install_error_handlers, problem_responses
 from graph_service.api.hardening import Hardening
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
+from graph_service.api.routers import subscriptions as subscriptions_router
 from graph_service.api.routers import unresolved as unresolved_router
 from graph_service.notify.runner import NotifyRunner
 from graph_service.notify.storage import NotifyStore
@@ -92,6 +93,7 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
     app.include_router(explore.router)
     app.include_router(investigations_router.router)
     app.include_router(unresolved_router.router)
+    app.include_router(subscriptions_router.router)
     install_pages(app)
 
     @app.get("/health", response_model=Health, tags=["service"])

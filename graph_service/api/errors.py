@@ -155,7 +155,12 @@ def record_refusal(request: Request, status: int, detail: str) -> None:
     )
     params = request.path_params
     subject = next(
-        (str(params[k]) for k in ("uscc", "key", "entry_id", "subject", "ref_id") if k in params), None
+        (
+            str(params[k])
+            for k in ("uscc", "key", "entry_id", "subject", "ref_id", "subscription_id")
+            if k in params
+        ),
+        None,
     )
     with suppress(AuditUnavailableError):
         log.append(principal, getattr(route, "name", "call"), subject, f"refused {status}: {detail[:500]}")

@@ -8,7 +8,10 @@ deleted; records that stop counting are archived with their history.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from statistics import median
 from typing import Any
 
 from pydantic import BaseModel
@@ -116,14 +119,83 @@ class Rate(BaseModel):
     rate: float | None  # applied / (applied + not_applied); none when nothing was due
 
 
+@dataclass(frozen=True)
+class Expectation:
+    """A notice that told a department of entries whose measures it is to apply (the notification
+    side's record of it, with the department of its subscription)."""
+
+    department: str
+    entry_ids: tuple[str, ...]
+    measures: tuple[str, ...]
+    delivered_at: datetime | None
+    delivery: str  # pending, delivered, gave_up or pull
+
+
+class NoticeFeedback(BaseModel):
+    """For one department and measure: the notices that expected the measure applied, and whether and how
+    soon the department reported on it for the notice's entries."""
+
+    department: str
+    measure: str
+    notices: int
+    delivered: int
+    with_feedback: int  # of the delivered: the department reported on the measure for one of their entries
+    days_to_feedback_median: float | None  # days from delivery to the first report (one before: 0)
+    days_to_feedback_max: int | None
+    pending: int  # still being posted
+    gave_up: int  # posting given up (still in the pull feed, and redeliverable)
+    pull: int  # read through /v1/changes only: no delivery to time from
+
+
 class FeedbackStats(BaseModel):
     total: int
     by_department: list[Rate]
     by_measure: list[Rate]
     by_list_type: list[Rate]
+    notifications: list[NoticeFeedback] = []
 
 
-def feedback_stats(store: GraphStore) -> FeedbackStats:
+def notice_feedback(records: Sequence[Feedback], expectations: Sequence[Expectation]) -> list[NoticeFeedback]:
+    """Per department and measure, how the notices that expected it were delivered and answered."""
+    first: dict[tuple[str, str, str], date] = {}
+    for f in records:
+        key = (f.department, f.measure, f.entry_id)
+        first[key] = min(first.get(key, f.on), f.on)
+    counts: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    days: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
+    for e in expectations:
+        for measure in dict.fromkeys(e.measures):
+            group = (e.department, measure)
+            counts[group]["notices"] += 1
+            counts[group][e.delivery] += 1
+            if e.delivery != "delivered" or e.delivered_at is None:
+                continue
+            reported = [first[k] for k in ((e.department, measure, i) for i in e.entry_ids) if k in first]
+            if reported:
+                counts[group]["with_feedback"] += 1
+                days[group].append(max(0, (min(reported) - e.delivered_at.astimezone(UTC).date()).days))
+    return [
+        NoticeFeedback(
+            department=department,
+            measure=measure,
+            notices=c["notices"],
+            delivered=c["delivered"],
+            with_feedback=c["with_feedback"],
+            days_to_feedback_median=float(median(days[(department, measure)]))
+            if days[(department, measure)]
+            else None,
+            days_to_feedback_max=max(days[(department, measure)], default=None),
+            pending=c["pending"],
+            gave_up=c["gave_up"],
+            pull=c["pull"],
+        )
+        for (department, measure), c in sorted(counts.items())
+    ]
+
+
+def feedback_stats(store: GraphStore, expectations: Sequence[Expectation] = ()) -> FeedbackStats:
+    """Execution rates of measures, and, given the notices that expected measures applied, how they were
+    delivered and answered."""
     records = store.feedback()
     entries = store.get_entries({f.entry_id for f in records})
     tallies: dict[str, defaultdict[str, Counter[str]]] = {
@@ -158,4 +230,5 @@ def feedback_stats(store: GraphStore) -> FeedbackStats:
         by_department=rates(tallies["department"]),
         by_measure=rates(tallies["measure"]),
         by_list_type=rates(tallies["list_type"]),
+        notifications=notice_feedback(records, expectations),
     )

@@ -232,6 +232,12 @@ class NotifyStore:
             if (department is None or s.department == department) and (kinds is None or s.kind in kinds)
         ]
 
+    def departments(self) -> dict[str, str]:
+        """The department of every subscription ever made, deleted ones too: their notices still count
+        in the feedback statistics."""
+        rows = self._query("SELECT id, data FROM subscriptions")
+        return {str(i): Subscription.model_validate_json(d).department for i, d in rows}
+
     def secret(self, subscription_id: str) -> str:
         rows = self._query("SELECT secret FROM subscriptions WHERE id = ?", (subscription_id,))
         if not rows:
@@ -247,12 +253,19 @@ class NotifyStore:
         return secret
 
     def update(self, subscription: Subscription) -> Subscription:
-        """Keep a changed subscription (its endpoint, description, measures or lists)."""
+        """Keep a changed subscription (its endpoint, description, measures or lists). One made pull only
+        has nowhere to post what was still to be posted: it stays in the pull feed, no longer queued."""
         with self._transaction() as db:
             db.execute(
                 "UPDATE subscriptions SET data = ? WHERE id = ? AND deleted = 0",
                 (subscription.model_dump_json(), subscription.id),
             )
+            if subscription.url is None:
+                db.execute(
+                    "UPDATE notices SET delivery = 'pull', next_attempt_at = NULL"
+                    " WHERE subscription_id = ? AND delivery = 'pending'",
+                    (subscription.id,),
+                )
         return self.get(subscription.id)
 
     def set_status(self, subscription_id: str, status: SubscriptionStatus) -> None:
@@ -302,6 +315,31 @@ class NotifyStore:
                     f"make it {after:,}"
                 )
         return int(after - before)
+
+    def change_watched(
+        self,
+        subscription_id: str,
+        add: Iterable[tuple[str, str]],
+        remove: Iterable[tuple[str, str]],
+    ) -> tuple[int, int]:
+        """Remove, then add, in one transaction: (how many were new, how many were removed). The limit
+        counts what the subscription watches after both; TooManyWatched, and nothing changed, beyond it."""
+        added = sorted({(subscription_id, kind, key) for kind, key in add})
+        removed = sorted({(subscription_id, kind, key) for kind, key in remove})
+        with self._transaction() as db:
+            count = "SELECT count(*) FROM watched WHERE subscription_id = ?"
+            before = db.execute(count, (subscription_id,)).fetchone()[0]
+            changes = db.total_changes
+            db.executemany("DELETE FROM watched WHERE subscription_id = ? AND kind = ? AND key = ?", removed)
+            gone = db.total_changes - changes
+            db.executemany("INSERT OR IGNORE INTO watched VALUES (?, ?, ?)", added)
+            after = db.execute(count, (subscription_id,)).fetchone()[0]
+            if after > MAX_WATCHED:
+                raise TooManyWatched(
+                    f"subjects: a subscription watches at most {MAX_WATCHED:,} subjects; this batch would "
+                    f"make it {after:,}"
+                )
+        return int(after - before + gone), int(gone)
 
     def unwatch(self, subscription_id: str, subjects: Iterable[tuple[str, str]]) -> int:
         rows = sorted({(subscription_id, kind, key) for kind, key in subjects})

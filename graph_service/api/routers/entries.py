@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_service.access.keys import Principal
 from graph_service.api.deps import Auditor, Forbidden, get_auditor, get_engine, get_rules, get_store, require
 from graph_service.api.errors import NotFound, problem_responses
 from graph_service.api.routers.checks import KnownAt, answered_from
+from graph_service.api.routers.subscriptions import NotifyUnavailable
 from graph_service.engine import Engine
 from graph_service.engine.lifecycle import (
+    Expectation,
     FeedbackStats,
     feedback_stats,
     initiate,
@@ -22,6 +24,7 @@ from graph_service.engine.lifecycle import (
 )
 from graph_service.engine.results import AffectedResult
 from graph_service.model import EntryEvent, EventName, Feedback, FeedbackOutcome, ListEntry, RepairMethod
+from graph_service.notify.storage import NotifyStore, NotifyStoreError
 from graph_service.rules import RuleSet
 from graph_service.store.base import GraphStore
 
@@ -225,6 +228,29 @@ def feedback(
 
 
 @router.get("/v1/stats/feedback", response_model=FeedbackStats, tags=["statistics"])
-def stats(store: GraphStore = Depends(get_store), _: Principal = Depends(require("stats"))) -> FeedbackStats:
-    """Execution rates of measures by department, measure and list type (成效统计)."""
-    return feedback_stats(store)
+def stats(
+    request: Request, store: GraphStore = Depends(get_store), _: Principal = Depends(require("stats"))
+) -> FeedbackStats:
+    """Execution rates of measures by department, measure and list type (成效统计); and, per department
+    and measure, how many notices expecting the measure were delivered, answered with feedback and how
+    soon, and how many are still being posted or were given up."""
+    return feedback_stats(store, notice_expectations(cast(NotifyStore, request.app.state.notices)))
+
+
+def notice_expectations(notices: NotifyStore) -> list[Expectation]:
+    """The notices that expected measures applied, each with its subscription's department."""
+    try:
+        departments = notices.departments()
+        rows = notices.expectations()
+    except NotifyStoreError as exc:
+        raise NotifyUnavailable(f"{exc}; retry later") from None
+    return [
+        Expectation(
+            department=departments.get(sub, "unknown"),
+            entry_ids=tuple(entry_ids),
+            measures=tuple(measures),
+            delivered_at=datetime.fromisoformat(at) if at else None,
+            delivery=delivery,
+        )
+        for sub, entry_ids, measures, at, delivery in rows
+    ]
