@@ -532,16 +532,16 @@ def test_an_endpoint_too_slow_to_answer_is_timed_out_and_tried_again(
     assert [r.event_id for r in receiver.requests] == [notice.event_id] * 2
 
 
-def test_a_subscription_gone_pull_only_gives_its_pending_notices_up(
+def test_a_subscription_gone_pull_only_keeps_its_notices_in_the_feed_only(
     notices: NotifyStore, receiver: Receiver
 ) -> None:
     subscribe(notices, receiver.url)
     [notice] = notify(notices, ["person:P1"])
     notices.update(notices.get("S1").model_copy(update={"url": None}))
     with Dispatcher(notices, FAST) as dispatcher:
-        assert dispatcher.run_once() == 1
-    assert current(notices, notice).delivery == "gave_up"
-    assert notices.attempts("S1")[0][1].error == "the subscription has no endpoint now (pull only)"
+        assert dispatcher.run_once() == 0
+    assert current(notices, notice).delivery == "pull"
+    assert [n.event_id for n in notices.feed(["S1"], 0)] == [notice.event_id]
     assert receiver.requests == []
 
 
