@@ -68,6 +68,15 @@ class Cause:
     after: datetime | None
     day_before: date  # a day's passing compares the day before with the day
     seq: int = 0
+    disclosure: dict[str, str] = field(default_factory=dict)  # entry id -> class, of the entries named
+
+    def body_for(self, classes: Collection[str]) -> dict[str, Any]:
+        """The cause as one view may read it: a loader's batch or a day names entries of every class, a
+        notice only those of its subscriber's classes (an entry no longer held, none)."""
+        if "entry_ids" not in self.body:
+            return self.body
+        shown = [e for e in self.body["entry_ids"] if self.disclosure.get(e) in classes]
+        return {**self.body, "entry_ids": shown}
 
 
 @dataclass
@@ -138,6 +147,7 @@ class Notifier:
         if not hearing:
             return []
         day = service_day(change.at)
+        entries = self.store.get_entries(change.entry_ids) if change.entry_ids else {}
         cause = Cause(
             key=f"c{change.seq}",
             body=self._change_body(change, day),
@@ -146,8 +156,8 @@ class Notifier:
             after=change.at,
             day_before=day,
             seq=change.seq,
+            disclosure={i: e.disclosure for i, e in entries.items()},
         )
-        entries = self.store.get_entries(change.entry_ids) if change.entry_ids else {}
         found = self._entry_notices(cause, change, entries, hearing)
         if change.kind == "roles":
             touched: set[Subject] = {(r.holder_kind, r.holder_key) for r in change.roles}
@@ -214,6 +224,7 @@ class Notifier:
         if not turning:
             return []
         yesterday = day - timedelta(days=1)
+        entries = self.store.get_entries(turning)
         cause = Cause(
             key=f"d{day.isoformat()}",
             body={"kind": "day_reached", "day": day.isoformat(), "entry_ids": turning},
@@ -221,8 +232,8 @@ class Notifier:
             before=None,
             after=None,
             day_before=yesterday,
+            disclosure={i: e.disclosure for i, e in entries.items()},
         )
-        entries = self.store.get_entries(turning)
         found = self._day_entry_notices(cause, day, entries, hearing)
         found += self._standing_notices(cause, self._reached(turning, yesterday, day, None, None), hearing)
         return found
@@ -257,7 +268,7 @@ class Notifier:
         body = {
             "type": "entry.changed",
             "as_of": day.isoformat(),
-            "cause": cause.body,
+            "cause": cause.body_for(subscription.classes),
             "entry": dumped(summary),
             **what,
             "measures": triggered,
@@ -371,7 +382,7 @@ class Notifier:
         body = {
             "type": "standing.changed",
             "as_of": cause.day.isoformat(),
-            "cause": cause.body,
+            "cause": cause.body_for(sub.classes),
             "subject": dumped(after.subject),
             "before": {"restricted": moved.restricted_before, "measures": moved.measures_before},
             "after": {"restricted": moved.restricted_after, "measures": moved.measures_after},
