@@ -14,6 +14,7 @@ import pytest
 from graph_service.access.keys import KeyStore
 from graph_service.engine.lifecycle import initiate, transition
 from graph_service.model import RoleType
+from graph_service.notify.notifier import day_began
 from graph_service.store.base import GraphStore
 from tests import factories as f
 from tests.notify_world import TODAY, World, make_world
@@ -120,6 +121,7 @@ def test_an_expiry_notifies_on_its_day_with_the_clock_moved(world: World) -> Non
     assert standing["cause"] == {
         "kind": "day_reached",
         "day": ends.isoformat(),
+        "at": day_began(ends).isoformat(),
         "entry_ids": [entry.entry_id],
     }
     assert standing["before"]["restricted"] and not standing["after"]["restricted"]

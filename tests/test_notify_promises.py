@@ -1,5 +1,7 @@
 """The promises of docs/notifications.md read as hostile tests, on both backends: a notice names no entry
-its subscriber could not read, however the change that made it came (a loader's batch, a day's passing)."""
+its subscriber could not read, however the change that made it came (a loader's batch, a day's passing);
+days missed are each told once, on their own day, in order and as known when they began; a listing
+revoked before its day is never told as in force."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from graph_service.engine.lifecycle import transition
+from graph_service.model import Enterprise, ListEntry
 from graph_service.store.base import GraphStore
 from tests import factories as f
 from tests.notify_world import TODAY, World, make_world
@@ -23,6 +27,13 @@ def world(store: GraphStore, tmp_path: Path) -> Iterator[World]:
     w.close()
 
 
+def _entry(subject: Enterprise, decision: str, listed: int, expires: int, **kw: object) -> ListEntry:
+    """A court listing of the subject, its days counted from today."""
+    return f.entry(subject, decision, listed_on=TODAY + timedelta(days=listed),
+                   conduct_date=TODAY - timedelta(days=60), expires_on=TODAY + timedelta(days=expires),
+                   **kw)  # fmt: skip
+
+
 def _standing(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [b for b in bodies if b["type"] == "standing.changed"]
 
@@ -30,14 +41,8 @@ def _standing(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_no_notice_names_an_entry_of_a_class_its_subscriber_cannot_read(world: World) -> None:
     watcher = world.subscribe(watch=(world.company,))
     world.subscribe(kind="lists", domains=("court",))
-    ends = TODAY + timedelta(days=1)
-    dates = {
-        "listed_on": TODAY - timedelta(days=30),
-        "conduct_date": TODAY - timedelta(days=60),
-        "expires_on": ends,
-    }
-    shared = f.entry(world.company, "(2026)豫0922执11号", disclosure="government", **dates)
-    hidden = f.entry(world.company, "(2026)豫0922执12号", disclosure="authorized", **dates)
+    shared = _entry(world.company, "(2026)豫0922执11号", -30, 1, disclosure="government")
+    hidden = _entry(world.company, "(2026)豫0922执12号", -30, 1, disclosure="authorized")
     # One loader batch: one change naming both entries.
     world.store.upsert_entries([shared, hidden])
     bodies = world.run()
@@ -54,3 +59,71 @@ def test_no_notice_names_an_entry_of_a_class_its_subscriber_cannot_read(world: W
     for name in ("notify.sqlite", "notify.sqlite-wal"):
         path = world.notices.path.with_name(name)
         assert not path.exists() or hidden.entry_id.encode() not in path.read_bytes(), name
+
+
+def test_three_days_missed_are_each_told_once_on_their_own_day_in_order(world: World) -> None:
+    third = f.enterprise(3)
+    world.store.upsert_enterprises([third])
+    subjects = (world.company, world.other, third)
+    watcher = world.subscribe(watch=subjects)
+    world.subscribe(kind="lists", domains=("court",))
+    for n, subject in enumerate(subjects, 1):
+        world.store.upsert_entries([_entry(subject, f"(2026)豫0922执2{n}号", -30, n)])
+    assert len(_standing(world.run())) == 3
+    world.clock.days_on(3)  # the service was down for three days
+    bodies = world.run()
+    days = [(TODAY + timedelta(days=n)).isoformat() for n in (1, 2, 3)]
+    told = [(b["as_of"], b["subject"]["key"], b["after"]["restricted"]) for b in _standing(bodies)]
+    assert told == [(day, s.uscc, False) for day, s in zip(days, subjects, strict=True)]
+    assert all(b["subscription"] == watcher.id for b in _standing(bodies))
+    expired = [(b["as_of"], b["event"]) for b in bodies if b["type"] == "entry.changed"]
+    assert expired == [(day, "expired") for day in days]
+    assert world.run() == []
+    world.clock.days_on(1)
+    assert world.run() == []
+
+
+def test_a_listing_revoked_before_its_day_is_never_told_as_in_force(world: World) -> None:
+    world.subscribe(watch=(world.company, world.rep))
+    lists = world.subscribe(kind="lists", domains=("court",))
+    entry = _entry(world.company, "(2026)豫0922执31号", 2, 700)
+    world.store.upsert_entries([entry])
+    transition(world.store, entry.entry_id, "revoked", "清丰县人民法院", TODAY, reason="认定错误")
+    bodies = world.run()
+    assert _standing(bodies) == []
+    assert [(b["event"], b["subscription"]) for b in bodies] == [
+        ("recorded", lists.id),
+        ("revoked", lists.id),
+    ]
+    for _ in range(3):
+        world.clock.days_on(1)
+        assert world.run() == []
+
+
+def test_days_missed_are_told_as_known_when_they_began_and_before_the_changes_after_them(
+    world: World,
+) -> None:
+    watcher = world.subscribe(watch=(world.company, world.other))
+    lists = world.subscribe(kind="lists", domains=("court",))
+    world.make()  # the notifier's place: the end of the log, today
+    back = TODAY - timedelta(days=3)
+    for sub in (watcher, lists):
+        world.notices.update(world.notices.get(sub.id).model_copy(update={"from_day": back.isoformat()}))
+    world.notices.set_state({"day": back.isoformat()})  # as if it had been down since
+    # Loaded today: an entry that had already expired yesterday, and one in force since yesterday.
+    late = _entry(world.company, "(2026)豫0922执41号", -30, -1)
+    recent = _entry(world.other, "(2026)豫0922执42号", -1, 700)
+    world.store.upsert_entries([late])
+    world.store.upsert_entries([recent])
+    bodies = world.run()
+    # Yesterday's beginning knew of neither: the only change of standing is the one today's load made,
+    # told once (not a second time as of yesterday, after it), and no lift of what was never told.
+    told = [(b["subject"]["key"], b["as_of"], b["after"]["restricted"]) for b in _standing(bodies)]
+    assert told == [(world.other.uscc, TODAY.isoformat(), True)]
+    events = [
+        (b["entry"]["entry_id"], b["event"], b["as_of"]) for b in bodies if b["type"] == "entry.changed"
+    ]
+    assert events == [
+        (late.entry_id, "recorded", TODAY.isoformat()),
+        (recent.entry_id, "recorded", TODAY.isoformat()),
+    ]

@@ -19,7 +19,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from graph_service.access.visible import VisibleStore
@@ -55,6 +55,11 @@ def service_day(moment: datetime) -> date:
     return moment.astimezone().date()
 
 
+def day_began(day: date) -> datetime:
+    """The moment a day began where the service runs."""
+    return datetime.combine(day, time()).astimezone()
+
+
 def view_name(classes: Collection[str]) -> str:
     return ",".join(sorted(classes))
 
@@ -64,7 +69,7 @@ class Cause:
     key: str  # what event ids are made from: "c<seq>" for a change, "d<day>" for a day
     body: dict[str, Any]
     day: date  # the day standings are compared on
-    before: datetime | None  # known_at for the standing before (None: as known now)
+    before: datetime | None  # known_at for the standing before (a day's: when it began)
     after: datetime | None
     day_before: date  # a day's passing compares the day before with the day
     seq: int = 0
@@ -102,27 +107,33 @@ class Notifier:
     # -- the loop's one step ----------------------------------------------------------------------
 
     def run_once(self, limit: int = 200) -> int:
-        """Make the notices of up to `limit` logged changes, then of every day begun since the last one
-        done; how many notices were new."""
+        """Make the notices of up to `limit` logged changes, and of every day begun since the last one
+        done, in the order they happened: a day that began before a change is told before it (a
+        notifier that was down catches up in order); how many notices were new."""
         subscriptions = self.notices.subscriptions()
         cursor, last_day = self._place(subscriptions)
         if self.lapsed is not None:
             gone = self.lapsed({s.key_id for s in subscriptions})
             subscriptions = [s for s in subscriptions if s.key_id not in gone]
         made = 0
+        today = service_day(self.clock())
         changes = self.store.changes_after(cursor, limit)
         for change in changes:
+            until = min(service_day(change.at), today)
+            while last_day < until:
+                last_day += timedelta(days=1)
+                made += self._record_day(last_day, subscriptions)
             found = self._for_change(change, subscriptions)
             made += self.notices.record(found, {CURSOR: str(change.seq)}, self.clock())
         if len(changes) == limit:
-            return made  # more to do: the days wait until the log is caught up
-        today = service_day(self.clock())
-        day = last_day + timedelta(days=1)
-        while day <= today:
-            found = self._for_day(day, subscriptions)
-            made += self.notices.record(found, {DAY: day.isoformat()}, self.clock())
-            day += timedelta(days=1)
+            return made  # more to do: the later days wait until the log is caught up to them
+        while last_day < today:
+            last_day += timedelta(days=1)
+            made += self._record_day(last_day, subscriptions)
         return made
+
+    def _record_day(self, day: date, subscriptions: list[Subscription]) -> int:
+        return self.notices.record(self._for_day(day, subscriptions), {DAY: day.isoformat()}, self.clock())
 
     def behind(self) -> bool:
         """Whether the change log holds changes not yet made into notices."""
@@ -220,22 +231,34 @@ class Notifier:
         hearing = [s for s in subscriptions if date.fromisoformat(s.from_day) < day]
         if not hearing:
             return []
-        turning = self.store.entries_turning_on(day)
-        if not turning:
+        # The day as it was known when it began: an entry loaded later (even one dated before the day)
+        # is told as the change that loaded it, not a second time as this day's.
+        began = day_began(day)
+        known = {
+            i: as_known(e, began)
+            for i, e in self.store.get_entries(self.store.entries_turning_on(day)).items()
+        }
+        entries = {i: e for i, e in known.items() if e is not None}
+        if not entries:
             return []
+        turning = sorted(entries)
         yesterday = day - timedelta(days=1)
-        entries = self.store.get_entries(turning)
         cause = Cause(
             key=f"d{day.isoformat()}",
-            body={"kind": "day_reached", "day": day.isoformat(), "entry_ids": turning},
+            body={
+                "kind": "day_reached",
+                "day": day.isoformat(),
+                "at": began.isoformat(),
+                "entry_ids": turning,
+            },
             day=day,
-            before=None,
-            after=None,
+            before=began,
+            after=began,
             day_before=yesterday,
             disclosure={i: e.disclosure for i, e in entries.items()},
         )
         found = self._day_entry_notices(cause, day, entries, hearing)
-        found += self._standing_notices(cause, self._reached(turning, yesterday, day, None, None), hearing)
+        found += self._standing_notices(cause, self._reached(turning, yesterday, day, began, began), hearing)
         return found
 
     # -- entry notices ----------------------------------------------------------------------------
