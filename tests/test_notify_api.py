@@ -204,7 +204,7 @@ def test_an_administrator_subscribes_for_a_department_and_sees_all(api: Api) -> 
         "admin", kind="measures", department=FINANCE, measures=["limit_fiscal_funds"], domains=["court"]
     )["subscription"]
     assert made["department"] == FINANCE and made["role"] == "admin"
-    assert made["classes"] == ["authorized", "government", "public"]
+    assert made["classes"] == ["government", "public"]  # what the department's keys read, no more
     everything = api.client.get("/v1/subscriptions", headers=api.as_("admin")).json()["items"]
     assert {s["id"] for s in everything} == {tax, made["id"]}
     assert [

@@ -21,6 +21,10 @@ from graph_service.text_safety import mask_ids_in_text
 MAX_URL = 2000
 MAX_DESCRIPTION = 2000
 MAX_DEPARTMENT = 200
+# A subscription is its department's: its notices are posted to the department's endpoint and read from
+# the feed by the department's (agency) keys, so they carry no more than such a key may read, whoever
+# made the subscription; an administrator's wider view stays with the administrator.
+DEPARTMENT_CLASSES = visible_classes(Principal(key_id="-", role="agency", name="a department"), None)
 
 
 class SubscribeError(ValueError):
@@ -145,7 +149,7 @@ def new_subscription(
         department=department,
         key_id=principal.key_id,
         role=principal.role,
-        classes=tuple(sorted(visible_classes(principal, None))),
+        classes=tuple(sorted(visible_classes(principal, None) & DEPARTMENT_CLASSES)),
         url=check_url(url),
         description=check_description(description),
         list_types=types,
