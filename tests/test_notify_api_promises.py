@@ -155,3 +155,18 @@ def test_a_subscription_made_by_an_administrator_carries_only_what_its_departmen
     (standing,) = [b for b in bodies if b["type"] == "standing.changed"]
     answer = s.client.post("/v1/checks", json={"subject": {"uscc": s.company.uscc}}, headers=s.as_("tax"))
     assert standing["after"]["measures"] == sorted(m["code"] for m in answer.json()["measures"])
+
+
+def _refused(r: Any, field: str) -> dict[str, Any]:
+    assert r.status_code == 422, r.text
+    body: dict[str, Any] = r.json()
+    assert field in [e["field"] for e in body["errors"]], r.text
+    return body
+
+
+def test_notice_numbers_beyond_any_seq_are_refused_naming_the_field(service: Service) -> None:
+    s = service
+    sub = s.subscribe("tax", kind="subjects", url="https://tax.example.gov.cn/in")
+    for seqs, field in (([2**70], "notices[0]"), ([1, -(2**64)], "notices[1]"), ([0], "notices[0]")):
+        _refused(s.client.post(f"/v1/subscriptions/{sub}/redeliver", json={"notices": seqs},
+                               headers=s.as_("tax")), field)  # fmt: skip

@@ -227,3 +227,14 @@ def test_bad_input_is_one_message_and_nothing_written(
     assert cli.watched(sub_id) == MAX_WATCHED
     audit = cli.settings.audit_file()
     assert full_id_numbers(audit, audit.with_name(audit.name + "-wal")) == []
+
+
+def test_hostile_input_is_refused_and_nothing_is_written(cli: Cli, admin: dict[str, str]) -> None:
+    made = cli.ok("subscriptions", "create", "--kind", "subjects", "--department", TAX,
+                  "--url", "https://tax.example.gov.cn/in", **admin)  # fmt: skip
+    sub_id = made.split()[0]
+    beyond = str(2**70)
+    for args in (("deliveries", sub_id, "--after", beyond), ("redeliver", sub_id, "--notice", beyond)):
+        result = cli("subscriptions", *args, **admin)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert args[2] in result.stderr and "OverflowError" not in result.stderr, result.stderr

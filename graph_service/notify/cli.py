@@ -42,6 +42,7 @@ from graph_service.notify.subscribing import (
     endpoint_shown,
     new_subscription,
 )
+from graph_service.notify.views import MAX_SEQ
 from graph_service.rules import RulesError, RuleSet, load_rules
 from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.store import StoreError, open_store
@@ -457,7 +458,7 @@ def delete_command(subscription_id: SubId, admin_key: AdminKey = None) -> None:
 @subscriptions_app.command("deliveries")
 def deliveries_command(
     subscription_id: SubId,
-    after: Annotated[int, typer.Option(min=0, help="Attempts after this cursor")] = 0,
+    after: Annotated[int, typer.Option(min=0, max=MAX_SEQ, help="Attempts after this cursor")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=MAX_PAGE, help="At most this many")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object a line")] = False,
 ) -> None:
@@ -490,7 +491,8 @@ def deliveries_command(
 def redeliver_command(
     subscription_id: SubId,
     notice: Annotated[
-        list[int] | None, typer.Option("--notice", min=1, help="Only this given-up notice (repeat)")
+        list[int] | None,
+        typer.Option("--notice", min=1, max=MAX_SEQ, help="Only this given-up notice (repeat)"),
     ] = None,
     admin_key: AdminKey = None,
 ) -> None:

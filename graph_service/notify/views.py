@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -15,6 +15,9 @@ from graph_service.notify.subjects import MAX_BATCH, SubjectKind
 SubjectGiven = str | dict[str, str]
 Codes = list[str]
 MAX_CODES = 500
+MAX_SEQ = 2**63 - 1  # the largest seq the notification file can hold (an SQLite integer)
+# A notice by its place in the feed: a number past what any seq can be is refused, not looked up.
+Seq = Annotated[int, Field(ge=1, le=MAX_SEQ)]
 
 
 class SubscriptionIn(BaseModel):
@@ -128,7 +131,7 @@ class WatchedPage(BaseModel):
 class RedeliverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    notices: list[int] | None = Field(
+    notices: list[Seq] | None = Field(
         default=None, max_length=MAX_BATCH, description="These notices (their seq); absent: all given up"
     )
 
