@@ -170,3 +170,15 @@ def test_notice_numbers_beyond_any_seq_are_refused_naming_the_field(service: Ser
     for seqs, field in (([2**70], "notices[0]"), ([1, -(2**64)], "notices[1]"), ([0], "notices[0]")):
         _refused(s.client.post(f"/v1/subscriptions/{sub}/redeliver", json={"notices": seqs},
                                headers=s.as_("tax")), field)  # fmt: skip
+
+
+def test_an_endpoint_that_is_no_url_is_refused_naming_the_field(service: Service) -> None:
+    s = service
+    tax = s.as_("tax")
+    for url in ("https://[::1/in", "http://[fe80::1/in"):
+        _refused(
+            s.client.post("/v1/subscriptions", json={"kind": "subjects", "url": url}, headers=tax), "url"
+        )
+    sub = s.subscribe("tax", kind="subjects")
+    _refused(s.client.patch(f"/v1/subscriptions/{sub}", json={"url": "https://[::1/in"}, headers=tax), "url")
+    assert [i["id"] for i in s.client.get("/v1/subscriptions", headers=tax).json()["items"]] == [sub]

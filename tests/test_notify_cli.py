@@ -238,3 +238,7 @@ def test_hostile_input_is_refused_and_nothing_is_written(cli: Cli, admin: dict[s
         result = cli("subscriptions", *args, **admin)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert args[2] in result.stderr and "OverflowError" not in result.stderr, result.stderr
+    unclosed = cli("subscriptions", "create", "--kind", "subjects", "--department", TAX,
+                   "--url", "https://[::1/in", **admin)  # fmt: skip
+    refused(unclosed, "--url", "not a URL")
+    assert [json.loads(x)["id"] for x in cli.ok("subscriptions", "list", "--json").splitlines()] == [sub_id]

@@ -48,7 +48,10 @@ def check_url(url: str | None) -> str | None:
         raise SubscribeError("url", f"at most {MAX_URL} characters, not {len(text)}")
     if any(ch.isspace() or not ch.isprintable() for ch in text):
         raise SubscribeError("url", "contains blanks or control characters; percent-encode them")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unclosed IPv6 bracket, say
+        raise SubscribeError("url", "is not a URL (the host cannot be read)") from None
     if parts.scheme.lower() not in ("http", "https"):
         shown = parts.scheme[:20] or "none"
         raise SubscribeError("url", f"the scheme must be http or https, not {shown!r}")
