@@ -182,3 +182,21 @@ def test_an_endpoint_that_is_no_url_is_refused_naming_the_field(service: Service
     sub = s.subscribe("tax", kind="subjects")
     _refused(s.client.patch(f"/v1/subscriptions/{sub}", json={"url": "https://[::1/in"}, headers=tax), "url")
     assert [i["id"] for i in s.client.get("/v1/subscriptions", headers=tax).json()["items"]] == [sub]
+
+
+def test_text_that_is_not_unicode_is_refused_naming_the_field(service: Service) -> None:
+    s = service
+    tax, admin = (
+        {**s.as_("tax"), "content-type": "application/json"},
+        {**s.as_("admin"), "content-type": "application/json"},
+    )
+    lone = '"\\ud800 关注"'  # JSON text for a lone surrogate: valid JSON, no Unicode text
+    for body, who, field in (
+        (f'{{"kind": "subjects", "description": {lone}}}', tax, "description"),
+        (f'{{"kind": "subjects", "department": {lone}}}', admin, "department"),
+    ):
+        _refused(s.client.post("/v1/subscriptions", content=body, headers=who), field)
+    sub = s.subscribe("tax", kind="subjects")
+    patch = s.client.patch(f"/v1/subscriptions/{sub}", content=f'{{"description": {lone}}}', headers=tax)
+    _refused(patch, "description")
+    assert s.client.get(f"/v1/subscriptions/{sub}", headers=tax).json()["description"] == ""

@@ -242,3 +242,6 @@ def test_hostile_input_is_refused_and_nothing_is_written(cli: Cli, admin: dict[s
                    "--url", "https://[::1/in", **admin)  # fmt: skip
     refused(unclosed, "--url", "not a URL")
     assert [json.loads(x)["id"] for x in cli.ok("subscriptions", "list", "--json").splitlines()] == [sub_id]
+    # A byte that is not UTF-8 on the command line (Python reads it as a lone surrogate).
+    refused(cli("subscriptions", "create", "--kind", "subjects", "--department", TAX,
+                "--description", "关注\udcff", **admin), "--description", "not UTF-8")  # fmt: skip

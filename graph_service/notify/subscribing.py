@@ -104,14 +104,28 @@ def check_remit(
         raise SubscribeError("measures", "a measures subscription names the measures its department applies")
 
 
+def _readable(field: str, text: str) -> str:
+    """Free text as it is kept: a lone surrogate (JSON's "\\ud800", a command-line byte that is not
+    UTF-8) cannot be written to the notification file nor answered, so it is refused here."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SubscribeError(
+            field, f"is not UTF-8 text (character {exc.start + 1} cannot be encoded)"
+        ) from None
+    return text
+
+
 def check_description(description: str) -> str:
     if len(description) > MAX_DESCRIPTION:
         raise SubscribeError("description", f"at most {MAX_DESCRIPTION} characters")
-    return description.strip()
+    return _readable("description", description).strip()
 
 
 def department_of(principal: Principal, given: str | None) -> str:
     """The department a subscription is for: an agency key's own; an administrator names it."""
+    if given is not None:
+        _readable("department", given)
     if given is not None and not given.strip():
         raise SubscribeError("department", "empty")
     if given is not None and len(given.strip()) > MAX_DEPARTMENT:
