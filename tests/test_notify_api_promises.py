@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from graph_service.access.keys import KeyStore
 from graph_service.api.app import create_app
 from graph_service.engine.lifecycle import initiate, transition
+from graph_service.identifiers import build_id_number, mask_id_number
 from graph_service.model import Enterprise, ListEntry, Person, RoleType
 from graph_service.notify.notifier import Notifier
 from graph_service.notify.storage import NotifyStore
@@ -26,6 +27,7 @@ from graph_service.store.base import GraphStore
 from tests import factories as f
 from tests.conftest import SECRET
 from tests.notify_world import TODAY, Clock
+from tests.unresolved_world import full_id_numbers
 
 TAX = "清丰县税务局"
 
@@ -200,3 +202,29 @@ def test_text_that_is_not_unicode_is_refused_naming_the_field(service: Service) 
     patch = s.client.patch(f"/v1/subscriptions/{sub}", content=f'{{"description": {lone}}}', headers=tax)
     _refused(patch, "description")
     assert s.client.get(f"/v1/subscriptions/{sub}", headers=tax).json()["description"] == ""
+
+
+def test_an_id_number_in_a_subscriptions_own_text_is_never_kept(service: Service, tmp_path: Path) -> None:
+    s = service
+    tax = s.as_("tax")
+    number = build_id_number("410922", date(1980, 1, 1), 7)
+    described = {"kind": "subjects", "description": f"张三 {number} 的申请"}
+    made = s.client.post("/v1/subscriptions", json=described, headers=tax)
+    assert made.status_code == 201, made.text
+    assert made.json()["subscription"]["description"] == f"张三 {mask_id_number(number)} 的申请"
+    sub = made.json()["subscription"]["id"]
+    patched = s.client.patch(f"/v1/subscriptions/{sub}", json={"description": number}, headers=tax)
+    assert patched.json()["description"] == mask_id_number(number)
+    url = f"https://tax.example.gov.cn/in?applicant={number}"
+    body = _refused(
+        s.client.post("/v1/subscriptions", json={"kind": "subjects", "url": url}, headers=tax), "url"
+    )
+    assert number not in str(body)
+    _refused(s.client.patch(f"/v1/subscriptions/{sub}", json={"url": url}, headers=tax), "url")
+    named = {"kind": "subjects", "department": f"税务局{number}"}
+    body = _refused(s.client.post("/v1/subscriptions", json=named, headers=s.as_("admin")), "department")
+    assert number not in str(body)
+    data = tmp_path / "data"
+    files = [p for p in data.iterdir() if p.name.startswith(("notify.sqlite", "audit"))]
+    assert files and full_id_numbers(*files) == []
+    assert all(number.encode() not in p.read_bytes() for p in files)

@@ -245,3 +245,12 @@ def test_hostile_input_is_refused_and_nothing_is_written(cli: Cli, admin: dict[s
     # A byte that is not UTF-8 on the command line (Python reads it as a lone surrogate).
     refused(cli("subscriptions", "create", "--kind", "subjects", "--department", TAX,
                 "--description", "关注\udcff", **admin), "--description", "not UTF-8")  # fmt: skip
+    number = id_number(7)
+    described = cli.ok("subscriptions", "create", "--kind", "subjects", "--department", TAX,
+                       "--description", f"张三 {number}", "--json", **admin)  # fmt: skip
+    assert json.loads(described)["subscription"]["description"] == f"张三 {mask_id_number(number)}"
+    refused(cli("subscriptions", "create", "--kind", "subjects", "--department", TAX,
+                "--url", f"https://tax.example.gov.cn/{number}", **admin), "--url", "ID number")  # fmt: skip
+    notify = cli.settings.notify_file()
+    assert all(number.encode() not in p.read_bytes() for p in (notify, notify.with_name(notify.name + "-wal"))
+               if p.exists())  # fmt: skip

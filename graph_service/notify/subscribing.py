@@ -63,6 +63,11 @@ def check_url(url: str | None) -> str | None:
         )
     if not parts.hostname:
         raise SubscribeError("url", "names no host")
+    if mask_ids_in_text(text) != text:
+        # An endpoint is kept, listed and shown as it is: it cannot be masked and still work.
+        raise SubscribeError(
+            "url", "holds what reads as an ID number; an endpoint must carry no personal data"
+        )
     try:
         parts.port  # noqa: B018 - reading it is the check: a port outside 0-65535 raises
     except ValueError:
@@ -119,13 +124,14 @@ def _readable(field: str, text: str) -> str:
 def check_description(description: str) -> str:
     if len(description) > MAX_DESCRIPTION:
         raise SubscribeError("description", f"at most {MAX_DESCRIPTION} characters")
-    return _readable("description", description).strip()
+    # Free text kept in the notification file and shown to the department: an ID number in it is masked.
+    return mask_ids_in_text(_readable("description", description).strip())
 
 
 def department_of(principal: Principal, given: str | None) -> str:
     """The department a subscription is for: an agency key's own; an administrator names it."""
-    if given is not None:
-        _readable("department", given)
+    if given is not None and mask_ids_in_text(_readable("department", given)) != given:
+        raise SubscribeError("department", "holds what reads as an ID number; name the department")
     if given is not None and not given.strip():
         raise SubscribeError("department", "empty")
     if given is not None and len(given.strip()) > MAX_DEPARTMENT:
