@@ -229,7 +229,9 @@ def test_bad_input_is_one_message_and_nothing_written(
     assert full_id_numbers(audit, audit.with_name(audit.name + "-wal")) == []
 
 
-def test_hostile_input_is_refused_and_nothing_is_written(cli: Cli, admin: dict[str, str]) -> None:
+def test_hostile_input_is_refused_and_nothing_is_written(
+    cli: Cli, admin: dict[str, str], tmp_path: Path
+) -> None:
     made = cli.ok("subscriptions", "create", "--kind", "subjects", "--department", TAX,
                   "--url", "https://tax.example.gov.cn/in", **admin)  # fmt: skip
     sub_id = made.split()[0]
@@ -254,3 +256,10 @@ def test_hostile_input_is_refused_and_nothing_is_written(cli: Cli, admin: dict[s
     notify = cli.settings.notify_file()
     assert all(number.encode() not in p.read_bytes() for p in (notify, notify.with_name(notify.name + "-wal"))
                if p.exists())  # fmt: skip
+    headerless = tmp_path / "numbers.csv"
+    headerless.write_text(f"{number},张三\n{id_number(8)},李四\n", encoding="utf-8")
+    no_header = cli(
+        "subscriptions", "watch", sub_id, "--file", str(headerless), "--column", "证件号码", **admin
+    )
+    refused(no_header, "--column", mask_id_number(number))
+    assert number not in no_header.stderr and cli.watched(sub_id) == 0

@@ -47,6 +47,7 @@ from graph_service.rules import RulesError, RuleSet, load_rules
 from graph_service.settings import Settings, SettingsError, load_settings
 from graph_service.store import StoreError, open_store
 from graph_service.store.base import GraphStore
+from graph_service.text_safety import mask_ids_in_text
 
 subscriptions_app = typer.Typer(
     help="Departments' subscriptions to changes: create, list, show, watch, unwatch, pause, resume, "
@@ -333,8 +334,10 @@ def _read_subjects(given: list[str], file: Path | None, column: str | None) -> t
     else:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if reader.fieldnames is None or column not in reader.fieldnames:
-            header = ", ".join(reader.fieldnames or []) or "none"
-            raise _fail(f"--column: {file} has no column {column!r} (its columns: {header[:300]})")
+            # A file without a header has its first subjects read as the header: never printed in clear.
+            header = mask_ids_in_text(", ".join(reader.fieldnames or []))[:300] or "none"
+            shown_column = mask_ids_in_text(column)
+            raise _fail(f"--column: {file} has no column {shown_column!r} (its columns: {header})")
         for row in reader:
             value = (row.get(column) or "").strip()
             if value:
