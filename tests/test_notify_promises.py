@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graph_service.engine.lifecycle import transition
+from graph_service.identifiers import build_id_number, build_uscc, mask_id_number
 from graph_service.model import Enterprise, ListEntry
 from graph_service.store.base import GraphStore
 from tests import factories as f
@@ -127,3 +128,24 @@ def test_days_missed_are_told_as_known_when_they_began_and_before_the_changes_af
         (late.entry_id, "recorded", TODAY.isoformat()),
         (recent.entry_id, "recorded", TODAY.isoformat()),
     ]
+
+
+def test_an_enterprise_whose_uscc_is_all_digits_is_named_in_its_notices(world: World) -> None:
+    # Many enterprises registered before 2015 kept an organisation code of digits; about a third of their
+    # USCCs are then 18 digits, the shape of an ID number. The notice must still say which enterprise.
+    digits = build_uscc("9", "1", "410922", "70000002")
+    assert digits.isdigit()
+    number = build_id_number("410922", date(1970, 1, 1), 9)
+    company = f.enterprise(1, uscc=digits, name=f"清丰县老字号有限公司（原法人证件{number}）")
+    world.store.upsert_enterprises([company])
+    world.subscribe(watch=(company,))
+    world.subscribe(kind="lists", domains=("court",))
+    entry = _entry(company, "(2026)豫0922执61号", -30, 700)
+    world.store.upsert_entries([entry])
+    bodies = world.run()
+    (standing,) = _standing(bodies)
+    assert standing["subject"]["key"] == digits
+    (listed,) = [b for b in bodies if b["type"] == "entry.changed"]
+    assert listed["entry"]["subject"]["key"] == digits
+    text = json.dumps(bodies, ensure_ascii=False)
+    assert number not in text and mask_id_number(number) in text  # one in free text stays masked

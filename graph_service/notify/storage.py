@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from graph_service.identifiers import is_valid_uscc
 from graph_service.notify.models import (
     MAX_WATCHED,
     Attempt,
@@ -123,6 +124,19 @@ def new_secret() -> str:
 
 def new_subscription_id() -> str:
     return "S" + secrets.token_hex(8)
+
+
+def masked_body(value: Any) -> Any:
+    """A notice body with every ID number in its text masked. A value that is a whole USCC is kept: one
+    whose organisation code is digits only has the shape of an ID number, and it names the enterprise
+    the notice is about (a person is named by person key, never by ID number)."""
+    if isinstance(value, str):
+        return value if len(value) == 18 and is_valid_uscc(value) else mask_ids_in_text(value)
+    if isinstance(value, dict):
+        return {k: masked_body(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked_body(v) for v in value]
+    return value
 
 
 class NotifyStore:
@@ -394,7 +408,7 @@ class NotifyStore:
                         n.type,
                         n.ordering_key,
                         _iso(at),
-                        mask_ids_in_text(json.dumps(n.body, ensure_ascii=False, separators=(",", ":"))),
+                        json.dumps(masked_body(n.body), ensure_ascii=False, separators=(",", ":")),
                         json.dumps(list(n.entry_ids)),
                         json.dumps(list(n.expected_measures)),
                         "pending" if urls.get(n.subscription_id) else "pull",
