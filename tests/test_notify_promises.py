@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from graph_service.engine.lifecycle import transition
+from graph_service.engine.lifecycle import initiate, transition
 from graph_service.identifiers import build_id_number, build_uscc, mask_id_number
 from graph_service.model import Enterprise, ListEntry
 from graph_service.store.base import GraphStore
@@ -149,3 +149,26 @@ def test_an_enterprise_whose_uscc_is_all_digits_is_named_in_its_notices(world: W
     assert listed["entry"]["subject"]["key"] == digits
     text = json.dumps(bodies, ensure_ascii=False)
     assert number not in text and mask_id_number(number) in text  # one in free text stays masked
+
+
+def test_two_subscriptions_posting_to_one_endpoint_each_get_their_notice(world: World) -> None:
+    # One department, one endpoint: its watch list and the measure it applies both hear of the listing.
+    watch = world.subscribe(watch=(world.company,))
+    applies = world.subscribe(kind="measures", measures=("high_consumption_restriction",))
+    courts = world.subscribe(kind="lists", domains=("court",))
+    cases = world.subscribe(kind="lists", list_types=("court_dishonest_debtor",))
+    initiate(world.store, _entry(world.company, "(2026)豫0922执71号", -30, 700), "清丰县人民法院", TODAY, (),
+             world.rules)  # fmt: skip
+    bodies = world.run()
+    about_company = [
+        b for b in bodies if b["type"] == "entry.changed" or b["subject"]["key"] == world.company.uscc
+    ]
+    assert {b["subscription"] for b in about_company} == {watch.id, applies.id, courts.id, cases.id}
+    # The documented handler keeps the first notice of each webhook-id and answers 200 to the rest: what
+    # it would drop must be the same notice again, never another subscription's.
+    kept: dict[str, dict[str, Any]] = {}
+    for request in world.receiver.accepted():
+        kept.setdefault(request.headers["webhook-id"], request.json)
+    assert sorted(b["subscription"] for b in kept.values()) == sorted(b["subscription"] for b in bodies)
+    feed = world.feed()
+    assert len({n.event_id for n in feed}) == len(feed)

@@ -1,8 +1,9 @@
 """What the notification side keeps: subscriptions, and the notices made for them.
 
 A notice is one event (a change of one subject's standing, or of one entry) for one subscription. Its
-`event_id` is the same for every subscription that sees the event through the same view (disclosure
-classes), and the same on both backends for the same history: receivers use it as the idempotency key.
+`event_id` is that notice's: the same on every attempt and however often the notifier makes it, another
+for another subscription (whose notice of the same event differs, in the measures it expects applied):
+receivers use it as the idempotency key.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ that start or stop counting on it (a future listing day, an expiry) are compared
 and the day, so that the notice comes on the day, not at the next write.
 
 Notices and the notifier's place in the log are recorded in one transaction (NotifyStore.record), and
-event ids are made from the change and the subject, so a notifier that dies half way repeats nothing when
-it is started again: the same event gets the same id, and a notice already recorded is left as it is.
+event ids are made from the change, the subject and the subscription, so a notifier that dies half way
+repeats nothing when it is started again: the same notice gets the same id, and one already recorded is
+left as it is.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ QUIET_EVENTS = frozenset({"pushed"})
 
 
 def event_id(*parts: str) -> str:
-    """A stable id: the same change, subject and view give the same id, however often it is made."""
+    """A stable id: the same change, subject and subscription give the same id, however often it is
+    made. Each subscription's notice has its own: two subscriptions posting to one endpoint are two
+    notices (their bodies differ, in the measures expected for one), and a receiver that drops a repeated
+    id must not drop the other's."""
     return "ev_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:26]
 
 
@@ -58,10 +62,6 @@ def service_day(moment: datetime) -> date:
 def day_began(day: date) -> datetime:
     """The moment a day began where the service runs."""
     return datetime.combine(day, time()).astimezone()
-
-
-def view_name(classes: Collection[str]) -> str:
-    return ",".join(sorted(classes))
 
 
 @dataclass
@@ -345,8 +345,8 @@ class Notifier:
         self, entry: ListEntry, cause: Cause, what: dict[str, Any], hearing: list[Subscription]
     ) -> list[NewNotice]:
         found = []
-        eid = event_id(cause.key, "entry", entry.entry_id)
         for sub in self._list_subscriptions(entry, hearing):
+            eid = event_id(cause.key, "entry", entry.entry_id, sub.id)
             body, expected = self._entry_body(entry, cause.day, what, cause, sub)
             found.append(self._notice(sub, eid, "entry.changed", f"entry:{entry.entry_id}", body,
                                       (entry.entry_id,), expected))  # fmt: skip
@@ -375,12 +375,12 @@ class Notifier:
             subjects = [subj for subj, subs in interested.items() if any(s.classes == classes for s in subs)]
             changes = self._standings(cause, subjects, frozenset(classes))
             for subject, (after, moved) in changes.items():
-                eid = event_id(cause.key, f"{subject[0]}:{subject[1]}", view_name(classes))
                 for sub in interested[subject]:
                     if sub.classes != classes or (
                         sub.kind == "measures" and not touches(moved, sub.measures)
                     ):
                         continue
+                    eid = event_id(cause.key, f"{subject[0]}:{subject[1]}", sub.id)
                     found.append(self._standing_notice(sub, eid, cause, after, moved))
         return found
 

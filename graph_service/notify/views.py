@@ -173,7 +173,9 @@ class DeliveryPage(BaseModel):
 
 class ChangeItem(BaseModel):
     cursor: str = Field(description="Give it back as `after` to read on from here")
-    event_id: str = Field(description="The same for every subscription seeing the event: the idempotency key")
+    event_id: str = Field(
+        description="The notice's own, the same each time it is read or posted: the idempotency key"
+    )
     subscription: str
     type: NoticeType
     created_at: datetime
