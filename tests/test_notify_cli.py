@@ -263,3 +263,7 @@ def test_hostile_input_is_refused_and_nothing_is_written(
     )
     refused(no_header, "--column", mask_id_number(number))
     assert number not in no_header.stderr and cli.watched(sub_id) == 0
+    unreadable = tmp_path / "huge_field.csv"
+    unreadable.write_text('证件号码\n"' + "9" * 200_000 + '"\n', encoding="utf-8")
+    refused(cli("subscriptions", "watch", sub_id, "--file", str(unreadable), "--column", "证件号码", **admin),
+            "--file line", "not CSV")  # fmt: skip

@@ -338,11 +338,14 @@ def _read_subjects(given: list[str], file: Path | None, column: str | None) -> t
             header = mask_ids_in_text(", ".join(reader.fieldnames or []))[:300] or "none"
             shown_column = mask_ids_in_text(column)
             raise _fail(f"--column: {file} has no column {shown_column!r} (its columns: {header})")
-        for row in reader:
-            value = (row.get(column) or "").strip()
-            if value:
-                subjects.append(value)
-                places.append(f"--file line {reader.line_num}")
+        try:
+            for row in reader:
+                value = (row.get(column) or "").strip()
+                if value:
+                    subjects.append(value)
+                    places.append(f"--file line {reader.line_num}")
+        except csv.Error as exc:  # a field past the reader's limit, a quote never closed
+            raise _fail(f"--file line {reader.line_num}: not CSV as it can be read: {exc}") from None
     if len(subjects) > MAX_WATCHED:
         raise _fail(f"--file: at most {MAX_WATCHED:,} subjects at once, not {len(subjects):,}")
     if not subjects:
