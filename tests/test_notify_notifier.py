@@ -234,3 +234,17 @@ def test_a_subscription_hears_nothing_once_its_key_is_revoked(world: World, tmp_
     transition(world.store, _listing(world).entry_id, "revoked", "清丰县人民法院", TODAY, reason="认定错误")
     assert world.run() == []
     keys.close()
+
+
+def test_a_notice_of_a_batch_names_only_its_own_entries_in_its_cause(world: World) -> None:
+    companies = [f.enterprise(300 + n) for n in range(3)]
+    world.store.upsert_enterprises(companies)
+    world.subscribe(watch=tuple(companies))
+    days = {"listed_on": TODAY - timedelta(days=30), "expires_on": TODAY + timedelta(days=700)}
+    entries = [f.entry(c, f"(2026)豫0922执{300 + n}号", **days) for n, c in enumerate(companies)]
+    world.store.upsert_entries(entries)  # one loader batch: one change naming the three entries
+    bodies = world.run()
+    assert len(bodies) == 3
+    for body in bodies:
+        mine = next(e.entry_id for e in entries if e.subject_key == body["subject"]["key"])
+        assert body["cause"]["kind"] == "entries_recorded" and body["cause"]["entry_ids"] == [mine]

@@ -75,12 +75,15 @@ class Cause:
     seq: int = 0
     disclosure: dict[str, str] = field(default_factory=dict)  # entry id -> class, of the entries named
 
-    def body_for(self, classes: Collection[str]) -> dict[str, Any]:
-        """The cause as one view may read it: a loader's batch or a day names entries of every class, a
-        notice only those of its subscriber's classes (an entry no longer held, none)."""
+    def body_for(self, classes: Collection[str], about: Collection[str]) -> dict[str, Any]:
+        """The cause as one notice tells it: a loader's batch or a day names many entries, of every class;
+        a notice names those it is `about` (the entries of its reasons, or its entry) that its
+        subscriber's classes may read (an entry no longer held, none). A batch of 10,000 entries would
+        otherwise make every one of its notices carry all 10,000 ids."""
         if "entry_ids" not in self.body:
             return self.body
-        shown = [e for e in self.body["entry_ids"] if self.disclosure.get(e) in classes]
+        wanted = set(about)
+        shown = [e for e in self.body["entry_ids"] if e in wanted and self.disclosure.get(e) in classes]
         return {**self.body, "entry_ids": shown}
 
 
@@ -291,7 +294,7 @@ class Notifier:
         body = {
             "type": "entry.changed",
             "as_of": day.isoformat(),
-            "cause": cause.body_for(subscription.classes),
+            "cause": cause.body_for(subscription.classes, (entry.entry_id,)),
             "entry": dumped(summary),
             **what,
             "measures": triggered,
@@ -405,7 +408,7 @@ class Notifier:
         body = {
             "type": "standing.changed",
             "as_of": cause.day.isoformat(),
-            "cause": cause.body_for(sub.classes),
+            "cause": cause.body_for(sub.classes, {r.entry.entry_id for r in (*moved.reasons, *moved.ended)}),
             "subject": dumped(after.subject),
             "before": {"restricted": moved.restricted_before, "measures": moved.measures_before},
             "after": {"restricted": moved.restricted_after, "measures": moved.measures_after},
