@@ -2,7 +2,8 @@
 process, against the same load with nobody subscribed.
 
     .venv/bin/python bench/notify_bench.py [--backend embedded|neo4j] [--enterprises 40000] [--entries 10000]
-    PYTHONPATH=/path/to/older/checkout .venv/bin/python bench/notify_bench.py --only baseline --label before
+        [--watched 100000] [--batch-size 100] [--control] [--notifier thread|process] [--rows N]
+    OLDER/.venv/bin/python bench/notify_bench.py --only baseline --label before --data $PWD/var/bench-notify
 
 The synthetic county (graph_service.synthetic) is made once per size and seed under --data, with two list
 files in the tax authority's published layout of major tax violation cases (重大税收违法失信案件, read by
@@ -20,8 +21,15 @@ starts from a copy of the county's SQLite file. Neo4j (NEO4J_URI / NEO4J_USER / 
 database is cleared and the county loaded once per call; run 2 then finds list A loaded too, and each
 list has its own source, so that one list's snapshot does not end the other's entries.
 
-`--only baseline` runs run 1 alone and imports nothing of the notification side, so the same command
-measures a checkout from before the change log. One JSON line is printed at the end: every figure, the
+`--notifier process` (Neo4j) runs the notifier and the dispatcher as `credit-graph notify run` in a process
+of their own instead, as a deployment with CREDIT_GRAPH_NOTIFY_IN_SERVE=0 does. `--rows N` loads only the
+first N rows of each list (the same county and watched subjects). `--batch-size` is the loader's batch: a
+batch is one change of the log, and the cause a notice carries lists the change's entries, so the bodies
+grow with it.
+
+`--only baseline` runs run 1 alone and imports nothing of the notification side, so the same script run
+with an older checkout's own Python (OLDER, its graph_service and loaders) measures the code from before
+the change log on the same county and list. One JSON line is printed at the end: every figure, the
 versions, the machine's load.
 """
 
@@ -35,12 +43,16 @@ import os
 import platform
 import random
 import shutil
+import signal
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +62,7 @@ from typing import Any
 import neo4j
 import networkx
 
+import graph_service
 from graph_service.model import Enterprise, Person, RoleType
 from graph_service.store import check_hash_key
 from graph_service.store.base import GraphStore
@@ -335,11 +348,45 @@ def load(store: GraphStore, listing: Path, work: Path, source: str, batch_size: 
     return seconds, created
 
 
+def notify_process(work: Path) -> subprocess.Popen[bytes]:
+    """`credit-graph notify run` in a process of its own on the same Neo4j database and notification
+    file, as a deployment with CREDIT_GRAPH_NOTIFY_IN_SERVE=0 runs it; returns once it is notifying."""
+    env = {
+        **os.environ,
+        "CREDIT_GRAPH_BACKEND": "neo4j",
+        "CREDIT_GRAPH_DATA_DIR": str(work),
+        "CREDIT_GRAPH_HASH_KEY": KEY,
+        "CREDIT_GRAPH_NEO4J_URI": os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"),
+        "CREDIT_GRAPH_NEO4J_USER": os.environ.get("NEO4J_USER", "neo4j"),
+        "CREDIT_GRAPH_NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", ""),
+        "CREDIT_GRAPH_NOTIFY_POLL_SECONDS": "0.1",
+    }
+    log = work / "notify-run.log"
+    with log.open("wb") as out:
+        # The working folder holds no .env, so the settings are these alone.
+        proc = subprocess.Popen([sys.executable, "-m", "graph_service.cli", "notify", "run"], env=env,
+                                cwd=work, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while "notifying from" not in log.read_text(encoding="utf-8", errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit(f"credit-graph notify run did not start: {log.read_text(encoding='utf-8')}")
+        time.sleep(0.1)
+    return proc
+
+
 def with_notifier(
-    store: GraphStore, listing: Path, work: Path, source: str, batch_size: int, watched: list[tuple[str, str]]
+    store: GraphStore,
+    listing: Path,
+    work: Path,
+    source: str,
+    batch_size: int,
+    watched: list[tuple[str, str]],
+    separate: bool = False,
 ) -> dict[str, Any]:
-    """Run 2: subscriptions, the notifier and the dispatcher in this process, the list loaded meanwhile;
-    waits until every notice is delivered."""
+    """Run 2: subscriptions, the notifier and the dispatcher in this process (or, `separate`, in a
+    `credit-graph notify run` of their own), the list loaded meanwhile; waits until every notice is
+    delivered."""
     from datetime import UTC, datetime
 
     from graph_service.notify.models import Subscription
@@ -378,7 +425,10 @@ def with_notifier(
     rules = load_rules(settings.rules_path)
     runner = NotifyRunner(store, notices, rules, settings)
     runner.notifier = TimedNotifier(store, notices, rules)
-    runner.start()
+    proc = notify_process(work) if separate else None
+    if proc is None:
+        runner.start()
+    clock_offset = time.time() - time.perf_counter()
     try:
         begun = time.perf_counter()
         seconds, created = load(store, listing, work, source, batch_size)
@@ -393,15 +443,25 @@ def with_notifier(
             cursor = notices.get_state(CURSOR)
             if cursor is None or int(cursor) < store.last_change():
                 continue
-            if hooks.received() >= sum(n for _, _, n in spans):
+            if proc is None and hooks.received() >= sum(n for _, _, n in spans):
                 break
-            if tick % 25 == 0 and notices.delivery_counts()["pending"] == 0:
-                break  # some were given up: nothing more will come
+            if (proc is not None or tick % 25 == 0) and notices.delivery_counts()["pending"] == 0:
+                break  # all delivered (or some given up: nothing more will come)
     finally:
-        runner.stop()
+        if proc is None:
+            runner.stop()
+        else:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
     counts = notices.delivery_counts()
-    made = sum(n for _, _, n in spans)
+    with closing(sqlite3.connect(f"file:{settings.notify_file()}?mode=ro", uri=True)) as held:
+        mean_body, max_body, recorded, newest = held.execute(
+            "SELECT avg(length(body)), max(length(body)), count(*), max(created_at) FROM notices"
+        ).fetchone()
+    made = sum(n for _, _, n in spans) if proc is None else recorded
     last_made = max((end for _, end, n in spans if n), default=ended)
+    if proc is not None and newest:
+        last_made = datetime.fromisoformat(newest).timestamp() - clock_offset
     busy_during = sum(max(0.0, min(e, ended) - max(s, begun)) for s, e, _ in spans)
     busy_after = sum(max(0.0, e - max(s, ended)) for s, e, _ in spans)
     first, last = hooks.first or ended, hooks.last or ended
@@ -415,8 +475,14 @@ def with_notifier(
         "gave_up": counts["gave_up"],
         "received": {path: len(ids) for path, ids in sorted(hooks.ids.items())},
         "posts": hooks.posts,
-        "notifier_busy_during_load_s": round(busy_during, 2),
-        "notifier_busy_after_load_s": round(busy_after, 2),
+        "body_chars_mean": round(mean_body or 0),
+        "body_chars_max": max_body or 0,
+        # The steps that made notices (reach, standings before and after, bodies, the record), apart from
+        # the polls that found the log caught up.
+        "notifier": "process" if separate else "thread",
+        "notifier_making_s": round(sum(e - s for s, e, n in spans if n), 2) if proc is None else None,
+        "notifier_busy_during_load_s": round(busy_during, 2) if proc is None else None,
+        "notifier_busy_after_load_s": round(busy_after, 2) if proc is None else None,
         "load_end_to_notices_made_s": round(last_made - ended, 2),
         "first_delivery_after_load_end_s": round(first - ended, 2),
         "load_end_to_last_delivery_s": round(last - ended, 2),
@@ -456,14 +522,19 @@ def main() -> None:
     parser.add_argument(
         "--control", action="store_true", help="embedded: also load list B with nobody subscribed"
     )
+    where = "run 2: the NotifyRunner in this process, or `credit-graph notify run` (Neo4j)"
+    parser.add_argument("--notifier", choices=("thread", "process"), default="thread", help=where)
     parser.add_argument("--label", default="")
     parser.add_argument("--data", type=Path, default=Path("var") / "bench-notify")
     args = parser.parse_args()
+    if args.notifier == "process" and args.backend != "neo4j":
+        parser.error("--notifier process: the embedded store belongs to one process; use --backend neo4j")
 
     folder = args.data / f"{args.enterprises}-{args.entries}-{args.watched}-{args.seed}"
     files = prepare(folder, args.enterprises, args.seed, args.entries, args.watched)
     out: dict[str, Any] = {
         "label": args.label,
+        "code": str(Path(graph_service.__file__).resolve().parent.parent),
         "backend": args.backend,
         "day": time.strftime("%Y-%m-%d"),
         "cores": os.cpu_count(),
@@ -515,7 +586,10 @@ def main() -> None:
         if args.only in ("notify", "both"):
             store = store_for("run2")
             watched = read_watched(files.watched)
-            run2 = with_notifier(store, list_b, tmp / "run2", "tax_major_cases.b", args.batch_size, watched)
+            separate = args.notifier == "process"
+            run2 = with_notifier(
+                store, list_b, tmp / "run2", "tax_major_cases.b", args.batch_size, watched, separate
+            )
             out["run2"] = run2
             print(f"# run 2 (list B, watched and notified): {json.dumps(run2)}", file=sys.stderr)
             if neo is None:
