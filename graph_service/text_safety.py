@@ -10,9 +10,9 @@ import re
 import unicodedata
 from datetime import date
 
-from graph_service.identifiers import PROVINCE_CODES, mask_id_number
+from graph_service.identifiers import PROVINCE_CODES, is_valid_uscc, mask_id_number
 
-__all__ = ["mask_ids_in_text", "report_cell", "spreadsheet_safe"]
+__all__ = ["mask_ids_in_text", "mask_ids_keeping_uscc", "report_cell", "spreadsheet_safe"]
 
 # No ID number without 15 digits in a row, or with single blanks or hyphens between them (110101-19900307-
 # 777X, 1101 0119 9003 0777 7X), ASCII or full width: clean text leaves after one search.
@@ -65,6 +65,13 @@ def mask_ids_in_text(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     text = _ID_18.sub(_mask_18, text)
     return _ID_15.sub(_mask_15, text)
+
+
+def mask_ids_keeping_uscc(value: str) -> str:
+    """A value with its ID numbers masked, unless it is a whole USCC: one whose organisation code is
+    digits only has the shape of an ID number, and it is what names an enterprise (a person is named by
+    person key, never by ID number)."""
+    return value if len(value) == 18 and is_valid_uscc(value) else mask_ids_in_text(value)
 
 
 def spreadsheet_safe(cell: str) -> str:

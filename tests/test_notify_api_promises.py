@@ -228,3 +228,32 @@ def test_an_id_number_in_a_subscriptions_own_text_is_never_kept(service: Service
     files = [p for p in data.iterdir() if p.name.startswith(("notify.sqlite", "audit"))]
     assert files and full_id_numbers(*files) == []
     assert all(number.encode() not in p.read_bytes() for p in files)
+
+
+def test_an_id_number_in_a_refused_request_is_neither_answered_nor_audited(
+    service: Service, tmp_path: Path
+) -> None:
+    s = service
+    tax = s.as_("tax")
+    number = build_id_number("410922", date(1980, 1, 1), 8)
+    sub = s.subscribe("tax", kind="subjects")
+    for method, path, body in (
+        ("GET", f"/v1/subscriptions/{number}", None),  # an ID number where the subscription id goes
+        ("POST", f"/v1/subscriptions/{number}/subjects", {"add": [number]}),
+        ("GET", f"/v1/changes?subscription={number}", None),
+        (
+            "POST",
+            "/v1/subscriptions",
+            {"kind": "subjects", "subjects": [{number: "张三"}]},
+        ),  # a map by mistake
+        ("POST", f"/v1/subscriptions/{sub}/subjects", {number: "张三"}),
+        ("PATCH", f"/v1/subscriptions/{sub}", {number: "张三"}),
+    ):
+        r = s.client.request(method, path, json=body, headers=tax)
+        assert r.status_code == 422, (path, r.text)
+        assert number not in r.text, (path, r.text)
+    data = tmp_path / "data"
+    files = [p for p in data.iterdir() if p.name.startswith(("notify.sqlite", "audit"))]
+    assert full_id_numbers(*files) == []
+    refused = [r for r in s.client.app.state.audit.records(limit=100) if r.summary.startswith("refused")]  # type: ignore[attr-defined]
+    assert len(refused) == 6

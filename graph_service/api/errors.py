@@ -16,6 +16,7 @@ from graph_service.engine import EngineError
 from graph_service.engine.lifecycle import NotFoundError, TransitionError
 from graph_service.identifiers import IdentifierError
 from graph_service.store.base import ConflictError, MissingReferenceError, StoreError
+from graph_service.text_safety import mask_ids_in_text, mask_ids_keeping_uscc
 
 PROBLEM = "application/problem+json"
 
@@ -108,10 +109,11 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
 def _error(e: Any) -> dict[str, str]:
     """One validation error as {field, reason}. A model rule's message names its own field
     ("expires_on: an entry cannot expire before it is listed"), which is nearer than the model's place."""
-    where = _field_name(tuple(e["loc"]))
+    # A field is named by the caller's own keys too ({"410922…": …}): an ID number among them is masked.
+    where = mask_ids_in_text(_field_name(tuple(e["loc"])))
     if where == "uscc" and e.get("type") in ("string_too_short", "string_too_long"):
         return {"field": "uscc", "check": "length", "reason": "a USCC has 18 characters (GB 32100)"}
-    message = str(e["msg"]).removeprefix("Value error, ")
+    message = mask_ids_in_text(str(e["msg"]).removeprefix("Value error, "))
     field, _, reason = message.partition(": ")
     if reason and " " not in field and e.get("type") == "value_error":
         return {"field": f"{where}.{field}" if where != "request" else field, "reason": reason}
@@ -156,14 +158,15 @@ def record_refusal(request: Request, status: int, detail: str) -> None:
     params = request.path_params
     subject = next(
         (
-            str(params[k])
+            mask_ids_keeping_uscc(str(params[k]))  # an ID number in the path, refused, is not kept
             for k in ("uscc", "key", "entry_id", "subject", "ref_id", "subscription_id")
             if k in params
         ),
         None,
     )
     with suppress(AuditUnavailableError):
-        log.append(principal, getattr(route, "name", "call"), subject, f"refused {status}: {detail[:500]}")
+        summary = f"refused {status}: {mask_ids_in_text(detail[:500])}"
+        log.append(principal, getattr(route, "name", "call"), subject, summary)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph_service.identifiers import is_valid_uscc
 from graph_service.notify.models import (
     MAX_WATCHED,
     Attempt,
@@ -33,7 +32,7 @@ from graph_service.notify.models import (
     SubscriptionStatus,
 )
 from graph_service.private_files import private_file
-from graph_service.text_safety import mask_ids_in_text
+from graph_service.text_safety import mask_ids_keeping_uscc
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -127,11 +126,9 @@ def new_subscription_id() -> str:
 
 
 def masked_body(value: Any) -> Any:
-    """A notice body with every ID number in its text masked. A value that is a whole USCC is kept: one
-    whose organisation code is digits only has the shape of an ID number, and it names the enterprise
-    the notice is about (a person is named by person key, never by ID number)."""
+    """A notice body with every ID number in its text masked, the USCCs that name enterprises kept."""
     if isinstance(value, str):
-        return value if len(value) == 18 and is_valid_uscc(value) else mask_ids_in_text(value)
+        return mask_ids_keeping_uscc(value)
     if isinstance(value, dict):
         return {k: masked_body(v) for k, v in value.items()}
     if isinstance(value, list):
