@@ -1,26 +1,26 @@
-"""The embedded backend: networkx in memory for traversal, SQLite underneath for durability.
+"""The embedded backend: every question answered from SQLite itself (graph_service/store/sqlite_schema.py).
 
 Every batch is one SQLite transaction in WAL mode with synchronous=FULL, committed before the call
-returns, so a write that returned survives kill -9 (and power loss). The in-memory graph is changed
-only after the commit, and rebuilt from SQLite at start.
+returns, so a write that returned survives kill -9 (and power loss). Nothing of the graph is held in
+memory: the store opens at once at any size, and several processes may use one file, readers beside
+one writer at a time (BEGIN IMMEDIATE; a writer that finds another waits its turn, up to BUSY_SECONDS).
+A write reads what it compares with inside its own transaction, so no other process's write is lost.
 """
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
 import threading
-from collections import Counter, defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
-import networkx as nx
 from pydantic import BaseModel
 
-from graph_service.domain.history import OPEN_END, as_known, counting_periods, in_force_on
+from graph_service.domain.history import as_known, in_force_on
 from graph_service.domain.recorded import role_as_known, stamp_entry, stamp_role
 from graph_service.model import (
     STAMPS,
@@ -35,6 +35,7 @@ from graph_service.model import (
     RoleType,
 )
 from graph_service.private_files import private_file, private_folder
+from graph_service.store import sqlite_schema as schema
 from graph_service.store.base import (
     MAX_CHANGES,
     Change,
@@ -72,40 +73,12 @@ from graph_service.store.base import (
 
 Node = tuple[str, str]  # (kind, key)
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS enterprises (
-    uscc TEXT PRIMARY KEY, data TEXT NOT NULL, org_code TEXT, registration_number TEXT, registry_id TEXT
-);
-CREATE TABLE IF NOT EXISTS persons (person_key TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS roles (role_id TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS entries (entry_id TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT NOT NULL, data TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
-"""
-# 2: the enterprises table has the columns find_enterprises looks codes up in (ENTERPRISE_CODES).
-SCHEMA_VERSION = "2"
-# Copies of an enterprise's other codes beside its JSON, each indexed: the lookups of find_enterprises.
-ENTERPRISE_CODES = ("org_code", "registration_number", "registry_id")
-INDEXES = """
-CREATE INDEX IF NOT EXISTS enterprise_org_code ON enterprises (org_code);
-CREATE INDEX IF NOT EXISTS enterprise_registration_number ON enterprises (registration_number);
-CREATE INDEX IF NOT EXISTS enterprise_registry_id ON enterprises (registry_id);
-"""
-UPSERT_ENTERPRISE = (
-    "INSERT OR REPLACE INTO enterprises (uscc, data, org_code, registration_number, registry_id) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
-
-
-def _enterprise_row(e: Enterprise) -> tuple[str, str, str | None, str | None, str | None]:
-    return (e.uscc, e.model_dump_json(), e.org_code, e.registration_number, e.registry_id)
+# A writer waits this long for another process's write to end before it gives up (a StoreError).
+BUSY_SECONDS = 60.0
+PAGE = 1000  # iter_records reads this many records a query
+SCHEMA_VERSION = schema.SCHEMA_VERSION
 
 
 def _same(old: BaseModel | None, new: BaseModel) -> bool:
@@ -116,196 +89,153 @@ def _same(old: BaseModel | None, new: BaseModel) -> bool:
     return old.model_copy(update=blank) == new.model_copy(update=blank)
 
 
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
+
+
 class EmbeddedStore(GraphStore):
     backend_name = "embedded"
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         private_folder(self.path.parent)
+        # One connection, used by one thread at a time; other processes have their own and SQLite's
+        # locks order the writes.
         self._lock = threading.RLock()
-        # One process at a time: the in-memory graph is this process's copy, so a second writer (or a
-        # server that would not see its writes) is refused rather than silently diverging.
-        self._lock_file = open(self.path.with_name(self.path.name + ".lock"), "a+")  # noqa: SIM115
-        try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock_file.close()
-            raise StoreError(
-                f"{self.path} is in use by another process (a running `credit-graph serve`?); "
-                "stop it or go through its API"
-            ) from None
         try:
             # Every person's raw ID number is in this file: the owner's only, whatever the umask.
             private_file(self.path)
             # isolation_level=None: transactions are opened and committed explicitly, one per batch.
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-            self._migrate()
-            self._db.executescript(INDEXES)
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS
+            )
         except (sqlite3.Error, OSError) as exc:
-            self._lock_file.close()
             reason = getattr(exc, "strerror", None) or exc
             raise StoreError(f"cannot open the embedded store {self.path}: {reason}") from None
-        self._graph = nx.MultiDiGraph()
-        self._enterprises: dict[str, Enterprise] = {}
-        self._persons: dict[str, Person] = {}
-        self._entries: dict[str, ListEntry] = {}
-        self._roles: dict[str, Role] = {}
-        self._role_counts: Counter[str] = Counter()
-        self._by_name: defaultdict[str, set[str]] = defaultdict(set)
-        self._search: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, key) -> (search form, name)
-        self._events: defaultdict[str, list[EntryEvent]] = defaultdict(list)
-        self._feedback: defaultdict[str, list[Feedback]] = defaultdict(list)
-        # The days each entry starts or stops counting on (entries_turning_on), kept as entries change.
-        self._turning: defaultdict[date, set[str]] = defaultdict(set)
-        self._turns: dict[str, set[date]] = {}
-        self._rebuild()
-
-    # -- start-up -----------------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        """Bring a store written by an earlier version to this schema, in one transaction: a store of
-        version 1 gets the code columns of its enterprises, filled from their records."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(enterprises)")}
-        missing = [name for name in ENTERPRISE_CODES if name not in columns]
-        if not missing:
-            return
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            for name in missing:  # names from this module's own constant
-                self._db.execute(f"ALTER TABLE enterprises ADD COLUMN {name} TEXT")
-            filled = [
-                (e.org_code, e.registration_number, e.registry_id, e.uscc)
-                for e in self._rows("enterprises", Enterprise)
-            ]
-            self._db.executemany(
-                "UPDATE enterprises SET org_code = ?, registration_number = ?, registry_id = ? "
-                "WHERE uscc = ?",
-                filled,
-            )
-            self._db.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (SCHEMA_VERSION,))
-            self._db.execute("COMMIT")
-        except BaseException:
-            with suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
-            raise
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            if not schema.up_to_date(self._db):
+                schema.prepare(self._db)
+            private_file(self.path)  # the -wal and -shm files SQLite has made by now
+            # Variables per statement: 10,000 codes or keys are one or two queries.
+            self._chunk = min(self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 10, 10_000)
+        except (sqlite3.Error, OSError) as exc:
+            self._db.close()
+            reason = getattr(exc, "strerror", None) or exc
+            raise StoreError(f"cannot open the embedded store {self.path}: {reason}") from None
 
-    def _rows(self, table: str, model: type[M], in_order: bool = False) -> Iterable[M]:
-        # Table names come from this module's own constants, never from input.
-        order = " ORDER BY seq" if in_order else ""
-        cursor = self._db.execute(f"SELECT data FROM {table}{order}")
-        while chunk := cursor.fetchmany(10_000):
-            for (data,) in chunk:
-                yield model.model_validate_json(data)
+    # -- SQL helpers ------------------------------------------------------------------------------
 
-    def _rebuild(self) -> None:
-        for e in self._rows("enterprises", Enterprise):
-            self._put_enterprise(e)
-        for p in self._rows("persons", Person):
-            self._put_person(p)
-        for r in self._rows("roles", Role):
-            self._put_role(r)
-        for entry in self._rows("entries", ListEntry):
-            self._put_entry(entry)
-        for event in self._rows("events", EntryEvent, in_order=True):
-            self._events[event.entry_id].append(event)
-        for fb in self._rows("feedback", Feedback, in_order=True):
-            self._feedback[fb.entry_id].append(fb)
+    def _chunks(self, values: Iterable[T]) -> Iterator[list[T]]:
+        held = list(values)
+        for i in range(0, len(held), self._chunk):
+            yield held[i : i + self._chunk]
 
-    # -- in-memory mutation (only after a commit) ---------------------------------------------------
+    def _select_in(self, sql: str, values: Iterable[object], *before: object) -> list[tuple[object, ...]]:
+        """Rows of `sql`, whose one `{}` is filled with as many marks as a chunk of `values` has; the
+        parameters `before` come first in each query."""
+        rows: list[tuple[object, ...]] = []
+        for chunk in self._chunks(dict.fromkeys(values)):
+            rows += self._db.execute(sql.format(_marks(chunk)), (*before, *chunk)).fetchall()
+        return rows
 
-    def _put_enterprise(self, e: Enterprise) -> None:
-        self._enterprises[e.uscc] = e
-        self._search[("enterprise", e.uscc)] = (search_form(e.name), e.name)
-        self._graph.add_node(("enterprise", e.uscc))
+    def _parsed(self, model: type[M], sql: str, values: Iterable[object], *before: object) -> list[M]:
+        return [model.model_validate_json(str(row[0])) for row in self._select_in(sql, values, *before)]
 
-    def _put_person(self, p: Person) -> None:
-        old = self._persons.get(p.person_key)
-        if old is not None:
-            self._by_name[old.name].discard(p.person_key)
-        self._by_name[p.name].add(p.person_key)
-        self._persons[p.person_key] = p
-        self._search[("person", p.person_key)] = (search_form(p.name), p.name)
-        self._graph.add_node(("person", p.person_key))
-
-    def _put_role(self, r: Role) -> None:
-        if r.role_id not in self._roles:
-            self._role_counts[r.type.value] += 1
-        self._roles[r.role_id] = r
-        self._graph.add_edge(
-            (r.holder_kind, r.holder_key), ("enterprise", r.enterprise), key=r.role_id, role=r
-        )
-
-    def _put_entry(self, entry: ListEntry) -> None:
-        for day in self._turns.pop(entry.entry_id, ()):
-            self._turning[day].discard(entry.entry_id)
-        starts, ends = counting_periods(entry)
-        turns = {d for d in (*starts, *ends) if d != OPEN_END}
-        self._turns[entry.entry_id] = turns
-        for day in turns:
-            self._turning[day].add(entry.entry_id)
-        node = ("entry", entry.entry_id)
-        if node in self._graph:
-            self._graph.remove_edges_from(list(self._graph.out_edges(node, keys=True)))
-        self._entries[entry.entry_id] = entry
-        self._graph.add_node(node)
-        self._graph.add_edge(node, (entry.subject_kind, entry.subject_key), key=names_edge_id(entry.entry_id))
-        for named in entry.named_responsible:
-            self._graph.add_edge(
-                node,
-                ("person", named.person_key),
-                key=named_responsible_edge_id(entry.entry_id, named.person_key),
-                named_role=named.role,
-            )
-
-    # -- writes -----------------------------------------------------------------------------------
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """One read transaction for a question of several queries: they all see one state of the file,
+        whatever another process commits meanwhile."""
+        with self._lock:
+            if self._db.in_transaction:
+                yield
+                return
+            try:
+                self._db.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise StoreError(f"the embedded store {self.path} cannot be read: {exc}") from None
+            try:
+                yield
+            finally:
+                with suppress(sqlite3.Error):
+                    self._db.execute("COMMIT")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One SQLite transaction, committed (and on disk) when the block ends; rolled back whole if it
-        fails. A failure of the database itself (disk full, file locked or unreadable) is a StoreError
-        (the API's 503), never a half-written batch: the in-memory graph changes only after a commit."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreError(f"the embedded store {self.path} cannot be written: {exc}") from None
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
-            raise StoreError(f"the embedded store {self.path} cannot be written: {exc}") from None
-        except BaseException:
-            with suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
-            raise
+        """One SQLite write transaction, committed (and on disk) when the block ends; rolled back whole
+        if it fails. A failure of the database itself (disk full, file locked or unreadable) is a
+        StoreError (the API's 503), never a half-written batch."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"the embedded store {self.path} cannot be written: {exc}") from None
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"the embedded store {self.path} cannot be written: {exc}") from None
+            except BaseException:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _held(self, table: str, model: type[M], keys: Iterable[str]) -> dict[str, M]:
+        key = schema.KEYS[table]  # the table's own key column
+        rows = self._select_in(f"SELECT {key}, data FROM {table} WHERE {key} IN ({{}})", keys)
+        return {str(k): model.model_validate_json(str(data)) for k, data in rows}
+
+    def _present(self, table: str, keys: Iterable[str]) -> set[str]:
+        key = schema.KEYS[table]
+        return {
+            str(row[0]) for row in self._select_in(f"SELECT {key} FROM {table} WHERE {key} IN ({{}})", keys)
+        }
+
+    def _missing(self, wanted: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The (kind, key) of these persons and enterprises the store does not hold, in two queries."""
+        refs = set(wanted)
+        persons = self._present("persons", (k for kind, k in refs if kind == "person"))
+        enterprises = self._present("enterprises", (k for kind, k in refs if kind == "enterprise"))
+        return [(kind, k) for kind, k in refs if k not in (persons if kind == "person" else enterprises)]
+
+    @staticmethod
+    def _role_ends(rows: Sequence[Role]) -> list[tuple[str, str]]:
+        ends: list[tuple[str, str]] = [(r.holder_kind, r.holder_key) for r in rows]
+        return ends + [("enterprise", r.enterprise) for r in rows]
+
+    @staticmethod
+    def _entry_ends(rows: Sequence[ListEntry]) -> list[tuple[str, str]]:
+        ends: list[tuple[str, str]] = [(e.subject_kind, e.subject_key) for e in rows]
+        return ends + [("person", n.person_key) for e in rows for n in e.named_responsible]
 
     def _write(
         self,
         table: str,
+        model: type[M],
         rows: Sequence[M],
         key_of: Callable[[M], str],
-        existing: dict[str, M],
-        put: Callable[[M], None],
-        check: Callable[[Sequence[M]], list[tuple[str, str]]] | None = None,
+        row_of: Callable[[M], schema.Row],
+        ends: Callable[[Sequence[M]], list[tuple[str, str]]] | None = None,
         stamp: Callable[[M | None, M, datetime], M] | None = None,
-        statement: tuple[str, Callable[[M], tuple[object, ...]]] | None = None,
         logged: Callable[[list[M], datetime], Change | None] | None = None,
+        after: Callable[[list[M]], None] | None = None,
     ) -> WriteResult:
-        """Write the changed rows: as (key, JSON) into the table, or with `statement`, an INSERT and the
-        values it takes from a record; with `logged`, the change they make goes into the change log in
-        the same transaction."""
-        with self._lock:
-            if check is not None and (missing := check(rows)):
+        """Write the changed rows (`row_of` gives the values of the table's upsert); with `logged`, the
+        change they make goes into the change log, and `after` writes what else follows from them,
+        both in the same transaction. The stored records are read in bulk in that transaction too."""
+        latest: dict[str, M] = {}
+        for row in rows:  # the last of duplicates within a batch wins, as in a sequence of writes
+            latest[key_of(row)] = row
+        result = WriteResult()
+        with self._transaction():
+            if ends is not None and (missing := self._missing(ends(rows))):
                 raise MissingReferenceError(missing)
-            latest: dict[str, M] = {}
-            for row in rows:  # the last of duplicates within a batch wins, as in a sequence of writes
-                latest[key_of(row)] = row
-            result = WriteResult()
+            existing = self._held(table, model, latest)
             changed: list[M] = []
             now = datetime.now(UTC)
             for key, row in latest.items():
@@ -319,79 +249,39 @@ class EmbeddedStore(GraphStore):
                     result.updated += 1
                 changed.append(row if stamp is None else stamp(old, row, now))
             if changed:
-                if statement is None:
-                    sql, values = f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", None
-                else:
-                    sql, values = statement
-                with self._transaction():
-                    self._db.executemany(
-                        sql,
-                        [(key_of(r), r.model_dump_json()) if values is None else values(r) for r in changed],
-                    )
-                    if logged is not None:
-                        self._log(logged(changed, now))
-                for row in changed:
-                    put(row)
-            return result
+                self._db.executemany(schema.UPSERT[table], [row_of(r) for r in changed])
+                added = {table: result.created}
+                if isinstance(changed[0], Role):
+                    for role in changed:
+                        if isinstance(role, Role) and role.role_id not in existing:
+                            added[role.type.value] = added.get(role.type.value, 0) + 1
+                schema.add_counts(self._db, added)
+                if after is not None:
+                    after(changed)
+                if logged is not None:
+                    self._log(logged(changed, now))
+        return result
 
     def upsert_enterprises(self, rows: Sequence[Enterprise]) -> WriteResult:
-        return self._write(
-            "enterprises",
-            rows,
-            lambda e: e.uscc,
-            self._enterprises,
-            self._put_enterprise,
-            statement=(UPSERT_ENTERPRISE, _enterprise_row),
-        )
+        return self._write("enterprises", Enterprise, rows, lambda e: e.uscc, schema.enterprise_row)
 
     def upsert_persons(self, rows: Sequence[Person]) -> WriteResult:
-        return self._write("persons", rows, lambda p: p.person_key, self._persons, self._put_person)
-
-    def _known(self, kind: str, key: str) -> bool:
-        return key in (self._persons if kind == "person" else self._enterprises)
-
-    def _missing_role_ends(self, rows: Sequence[Role]) -> list[tuple[str, str]]:
-        missing: list[tuple[str, str]] = [
-            (r.holder_kind, r.holder_key) for r in rows if not self._known(r.holder_kind, r.holder_key)
-        ]
-        missing += [("enterprise", r.enterprise) for r in rows if r.enterprise not in self._enterprises]
-        return missing
-
-    def _missing_entry_ends(self, rows: Sequence[ListEntry]) -> list[tuple[str, str]]:
-        missing: list[tuple[str, str]] = [
-            (e.subject_kind, e.subject_key) for e in rows if not self._known(e.subject_kind, e.subject_key)
-        ]
-        missing += [
-            ("person", n.person_key)
-            for e in rows
-            for n in e.named_responsible
-            if n.person_key not in self._persons
-        ]
-        return missing
+        return self._write("persons", Person, rows, lambda p: p.person_key, schema.person_row)
 
     def upsert_roles(self, rows: Sequence[Role]) -> WriteResult:
         return self._write(
-            "roles",
-            rows,
-            lambda r: r.role_id,
-            self._roles,
-            self._put_role,
-            self._missing_role_ends,
-            stamp_role,
+            "roles", Role, rows, lambda r: r.role_id, schema.role_row, self._role_ends, stamp_role,
             logged=roles_change,
-        )
+        )  # fmt: skip
+
+    def _entry_links(self, entries: list[ListEntry]) -> None:
+        schema.write_entry_links(self._db, entries)
 
     def upsert_entries(self, rows: Sequence[ListEntry]) -> WriteResult:
         return self._write(
-            "entries",
-            rows,
-            lambda e: e.entry_id,
-            self._entries,
-            self._put_entry,
-            self._missing_entry_ends,
-            stamp_entry,
-            logged=lambda rows, now: entries_change((e.entry_id for e in rows), now),
-        )
+            "entries", ListEntry, rows, lambda e: e.entry_id, schema.entry_row, self._entry_ends, stamp_entry,
+            logged=lambda rows, now: entries_change((e.entry_id for e in rows), now), after=self._entry_links,
+        )  # fmt: skip
 
     def _log(self, change: Change | None) -> None:
         """Append to the change log, inside the caller's transaction."""
@@ -400,63 +290,72 @@ class EmbeddedStore(GraphStore):
             self._db.execute("INSERT INTO changes (data) VALUES (?)", (data,))
 
     def apply_event(self, entry: ListEntry, event: EntryEvent, expected_status: EntryStatus | None) -> None:
-        with self._lock:
-            old = self._entries.get(entry.entry_id)
+        with self._transaction():
+            old = self._held("entries", ListEntry, [entry.entry_id]).get(entry.entry_id)
             if expected_status is None and old is not None:
                 raise ConflictError(f"entry {entry.entry_id} exists already")
             if expected_status is not None and (old is None or old.status != expected_status):
                 found = "no such entry" if old is None else f"its status is {old.status}"
                 raise ConflictError(f"entry {entry.entry_id} was expected {expected_status}, but {found}")
-            if missing := self._missing_entry_ends([entry]):
+            if missing := self._missing(self._entry_ends([entry])):
                 raise MissingReferenceError(missing)
             at = event.recorded_at or datetime.now(UTC)
             entry = stamp_entry(old, entry, at)
-            with self._transaction():
-                self._log(Change(at=at, kind="event", entry_ids=(entry.entry_id,), event=event.event))
-                self._db.execute(
-                    "INSERT OR REPLACE INTO entries VALUES (?, ?)", (entry.entry_id, entry.model_dump_json())
-                )
-                self._db.execute(
-                    "INSERT INTO events (entry_id, data) VALUES (?, ?)",
-                    (entry.entry_id, event.model_dump_json()),
-                )
-            self._put_entry(entry)
-            self._events[entry.entry_id].append(event)
+            self._log(Change(at=at, kind="event", entry_ids=(entry.entry_id,), event=event.event))
+            self._db.execute(schema.UPSERT["entries"], schema.entry_row(entry))
+            self._entry_links([entry])
+            if old is None:
+                schema.add_counts(self._db, {"entries": 1})
+            self._db.execute(
+                "INSERT INTO events (entry_id, data) VALUES (?, ?)", (entry.entry_id, event.model_dump_json())
+            )
 
     def events_of_entry(self, entry_id: str) -> list[EntryEvent]:
         with self._lock:
-            return list(self._events.get(entry_id, ()))
+            rows = self._db.execute("SELECT data FROM events WHERE entry_id = ? ORDER BY seq", (entry_id,))
+            return [EntryEvent.model_validate_json(data) for (data,) in rows.fetchall()]
 
     def append_feedback(self, feedback: Feedback) -> None:
-        with self._lock:
-            if feedback.entry_id not in self._entries:
+        with self._transaction():
+            if not self._present("entries", [feedback.entry_id]):
                 raise MissingReferenceError([("entry", feedback.entry_id)])
-            with self._transaction():
-                self._db.execute(
-                    "INSERT INTO feedback (entry_id, data) VALUES (?, ?)",
-                    (feedback.entry_id, feedback.model_dump_json()),
-                )
-            self._feedback[feedback.entry_id].append(feedback)
+            self._db.execute(
+                "INSERT INTO feedback (entry_id, data) VALUES (?, ?)",
+                (feedback.entry_id, feedback.model_dump_json()),
+            )
 
     def feedback(self, entry_id: str | None = None) -> list[Feedback]:
         with self._lock:
             if entry_id is not None:
-                return list(self._feedback.get(entry_id, ()))
-            return [fb for key in sorted(self._feedback) for fb in self._feedback[key]]
+                rows = self._db.execute(
+                    "SELECT data FROM feedback WHERE entry_id = ? ORDER BY seq", (entry_id,)
+                ).fetchall()
+            else:
+                rows = self._db.execute("SELECT data FROM feedback ORDER BY entry_id, seq").fetchall()
+        return [Feedback.model_validate_json(data) for (data,) in rows]
 
     # -- reads ------------------------------------------------------------------------------------
 
     def get_enterprise(self, uscc: str) -> Enterprise | None:
-        return self._enterprises.get(uscc)
+        return self.get_enterprises([uscc]).get(uscc)
 
     def get_person(self, person_key: str) -> Person | None:
-        return self._persons.get(person_key)
+        return self.get_persons([person_key]).get(person_key)
 
     def get_enterprises(self, usccs: Collection[str]) -> dict[str, Enterprise]:
-        return {k: e for k in usccs if (e := self._enterprises.get(k)) is not None}
+        with self._reading():
+            return self._held("enterprises", Enterprise, usccs)
 
     def get_persons(self, person_keys: Collection[str]) -> dict[str, Person]:
-        return {k: p for k in person_keys if (p := self._persons.get(k)) is not None}
+        with self._reading():
+            return self._held("persons", Person, person_keys)
+
+    def get_entry(self, entry_id: str) -> ListEntry | None:
+        return self.get_entries([entry_id]).get(entry_id)
+
+    def get_entries(self, entry_ids: Collection[str]) -> dict[str, ListEntry]:
+        with self._reading():
+            return self._held("entries", ListEntry, entry_ids)
 
     def find_enterprises(
         self,
@@ -469,28 +368,18 @@ class EmbeddedStore(GraphStore):
         if codes.empty():
             return {}
         matches: list[tuple[str, Enterprise]] = []
-        with self._lock:
-            # As many codes a statement as SQLite takes parameters: 10,000 codes are one or two queries.
-            size = min(self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), 10_000)
+        with self._reading():
             for column, wanted in (
                 ("org_code", codes.org_codes),
                 ("registration_number", codes.registration_numbers),
                 ("registry_id", codes.registry_ids),
             ):
-                for i in range(0, len(wanted), size):
-                    chunk = wanted[i : i + size]
-                    # The column is one of this method's constants; the codes are parameters.
-                    marks = ", ".join("?" * len(chunk))
-                    query = f"SELECT {column}, uscc FROM enterprises WHERE {column} IN ({marks})"
-                    found = self._db.execute(query, chunk).fetchall()
-                    matches += [(code, self._enterprises[uscc]) for code, uscc in found]
+                # The column is one of this method's constants; the codes are parameters.
+                found = self._select_in(
+                    f"SELECT {column}, data FROM enterprises WHERE {column} IN ({{}})", wanted
+                )
+                matches += [(str(code), Enterprise.model_validate_json(str(data))) for code, data in found]
         return found_by_code(matches)
-
-    def get_entry(self, entry_id: str) -> ListEntry | None:
-        return self._entries.get(entry_id)
-
-    def get_entries(self, entry_ids: Collection[str]) -> dict[str, ListEntry]:
-        return {k: e for k in entry_ids if (e := self._entries.get(k)) is not None}
 
     @staticmethod
     def _by_list_type(covers: Sequence[Cover]) -> dict[str, list[Cover]]:
@@ -499,10 +388,12 @@ class EmbeddedStore(GraphStore):
             grouped[cover.list_type].append(cover)
         return grouped
 
-    def _known_entries(self, entries: Iterable[ListEntry], known_at: datetime | None) -> list[ListEntry]:
+    @staticmethod
+    def _known_entries(entries: Iterable[ListEntry], known_at: datetime | None) -> list[ListEntry]:
         return [k for e in entries if (k := as_known(e, known_at)) is not None]
 
-    def _known_roles(self, roles: Iterable[Role], known_at: datetime | None) -> list[Role]:
+    @staticmethod
+    def _known_roles(roles: Iterable[Role], known_at: datetime | None) -> list[Role]:
         return [k for r in roles if (k := role_as_known(r, known_at)) is not None]
 
     @staticmethod
@@ -543,6 +434,41 @@ class EmbeddedStore(GraphStore):
         ]
         return rows
 
+    def _roles_in(self, usccs: Iterable[str], types: Collection[RoleType] | None = None) -> list[Role]:
+        """The roles held in these enterprises (of these types), in one query a chunk."""
+        if types is None:
+            return self._parsed(Role, "SELECT data FROM roles WHERE enterprise IN ({})", usccs)
+        kinds = sorted(t.value for t in types)
+        sql = f"SELECT data FROM roles WHERE type IN ({_marks(kinds)}) AND enterprise IN ({{}})"
+        return self._parsed(Role, sql, usccs, *kinds)
+
+    def _roles_held(
+        self, kind: str, keys: Iterable[str], types: Collection[RoleType] | None = None
+    ) -> list[Role]:
+        """The roles these persons or enterprises hold (of these types)."""
+        if types is None:
+            sql = "SELECT data FROM roles WHERE holder_kind = ? AND holder_key IN ({})"
+            return self._parsed(Role, sql, keys, kind)
+        kinds = sorted(t.value for t in types)
+        sql = (
+            f"SELECT data FROM roles WHERE holder_kind = ? AND type IN ({_marks(kinds)}) "
+            "AND holder_key IN ({})"
+        )
+        return self._parsed(Role, sql, keys, kind, *kinds)
+
+    def _entries_on(self, kind: str, keys: Iterable[str]) -> list[ListEntry]:
+        """The entries whose subject is one of these persons or enterprises."""
+        sql = "SELECT data FROM entries WHERE subject_kind = ? AND subject_key IN ({})"
+        return self._parsed(ListEntry, sql, keys, kind)
+
+    def _entries_naming(self, person_keys: Iterable[str]) -> list[ListEntry]:
+        """The entries that name one of these persons as responsible."""
+        sql = (
+            "SELECT data FROM entries WHERE entry_id IN "
+            "(SELECT entry_id FROM entry_persons WHERE person_key IN ({}))"
+        )
+        return self._parsed(ListEntry, sql, person_keys)
+
     def reach(
         self,
         covers: Sequence[Cover],
@@ -551,26 +477,31 @@ class EmbeddedStore(GraphStore):
         known_at: datetime | None = None,
     ) -> list[ReachRow]:
         by_type = self._by_list_type(covers)
-        with self._lock:
+        with self._reading():
             if entry_ids is None:
-                known = self._known_entries(self._entries.values(), known_at)
-                entries = [e for e in known if e.kind == "black" and in_force_on(e, as_of)]
+                black = self._db.execute("SELECT data FROM entries WHERE kind = 'black'").fetchall()
+                known = self._known_entries((ListEntry.model_validate_json(d) for (d,) in black), known_at)
+                entries = [e for e in known if in_force_on(e, as_of)]
             else:
-                found = [e for i in entry_ids if (e := self._entries.get(i)) is not None]
-                entries = self._known_entries(found, known_at)
-            rows: list[ReachRow] = []
-            for entry in entries:
-                rows += self._direct_rows(entry)
-                if entry.subject_kind != "enterprise":
-                    continue
-                for cover in by_type.get(entry.list_type, ()):
-                    day = reference_day(entry, cover.reference, as_of)
-                    held = self._known_roles(
-                        self.roles_of_enterprise(entry.subject_key, {cover.role}), known_at
-                    )
-                    for role in held:
-                        if role.holds_on(day) and cover_admits(cover, role):
-                            rows.append(self._role_row(entry, cover, role, day))
+                entries = self._known_entries(self._held("entries", ListEntry, entry_ids).values(), known_at)
+            covered = [e for e in entries if e.subject_kind == "enterprise" and e.list_type in by_type]
+            types = {cover.role for e in covered for cover in by_type[e.list_type]}
+            held: dict[tuple[str, RoleType], list[Role]] = defaultdict(list)
+            if covered:
+                for role in self._known_roles(
+                    self._roles_in({e.subject_key for e in covered}, types), known_at
+                ):
+                    held[(role.enterprise, role.type)].append(role)
+        rows: list[ReachRow] = []
+        for entry in entries:
+            rows += self._direct_rows(entry)
+            if entry.subject_kind != "enterprise":
+                continue
+            for cover in by_type.get(entry.list_type, ()):
+                day = reference_day(entry, cover.reference, as_of)
+                for role in held.get((entry.subject_key, cover.role), ()):
+                    if role.holds_on(day) and cover_admits(cover, role):
+                        rows.append(self._role_row(entry, cover, role, day))
         return sort_reach(rows)
 
     def reaching_many(
@@ -581,96 +512,93 @@ class EmbeddedStore(GraphStore):
         known_at: datetime | None = None,
     ) -> list[ReachRow]:
         by_type = self._by_list_type(covers)
-        rows: list[ReachRow] = []
-        with self._lock:
-            for kind, key in dict.fromkeys(subjects):
-                rows += self._reaching_one(kind, key, by_type, as_of, known_at)
-        return sort_reach(rows)
-
-    def _links(
-        self, kind: Literal["person", "enterprise"], key: str, known_at: datetime | None
-    ) -> list[EntryLink]:
-        links = self.entries_of_subject(kind, key)
-        if known_at is None:
-            return links
-        return [link for link in links if as_known(link.entry, known_at) is not None]
-
-    def _reaching_one(
-        self,
-        kind: Literal["person", "enterprise"],
-        key: str,
-        by_type: dict[str, list[Cover]],
-        as_of: date,
-        known_at: datetime | None,
-    ) -> list[ReachRow]:
-        # Called with the store's lock held (reaching_many).
+        wanted = set(subjects)
+        persons = [k for kind, k in wanted if kind == "person"]
+        enterprises = [k for kind, k in wanted if kind == "enterprise"]
+        with self._reading():
+            # The entries that list or name the subjects themselves ...
+            near = self._entries_on("person", persons) + self._entries_on("enterprise", enterprises)
+            near += self._entries_naming(persons)
+            # ... and those listing an enterprise a subject holds a role in.
+            roles = self._known_roles(
+                self._roles_held("person", persons) + self._roles_held("enterprise", enterprises), known_at
+            )
+            listed = self._entries_on("enterprise", {r.enterprise for r in roles}) if roles else []
         rows = [
             row
-            for link in self._links(kind, key, known_at)
-            for row in self._direct_rows(link.entry)
-            if row.reached_kind == kind and row.reached_key == key
+            for entry in self._known_entries(near, known_at)
+            for row in self._direct_rows(entry)
+            if (row.reached_kind, row.reached_key) in wanted
         ]
-        for role in self._known_roles(self.roles_of_holder(kind, key), known_at):
-            for link in self._links("enterprise", role.enterprise, known_at):
-                if link.relation != "subject":
-                    continue
-                for cover in by_type.get(link.entry.list_type, ()):
+        # Only known entries, but as they stand now (as entries_of_subject gives them).
+        by_enterprise: dict[str, list[ListEntry]] = defaultdict(list)
+        for entry in listed:
+            if as_known(entry, known_at) is not None:
+                by_enterprise[entry.subject_key].append(entry)
+        for role in roles:
+            for entry in by_enterprise.get(role.enterprise, ()):
+                for cover in by_type.get(entry.list_type, ()):
                     if cover.role != role.type or not cover_admits(cover, role):
                         continue
-                    day = reference_day(link.entry, cover.reference, as_of)
+                    day = reference_day(entry, cover.reference, as_of)
                     if role.holds_on(day):
-                        rows.append(self._role_row(link.entry, cover, role, day))
-        return rows
+                        rows.append(self._role_row(entry, cover, role, day))
+        return sort_reach(rows)
 
     def search_names(
         self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int
     ) -> tuple[int, list[SearchHit]]:
-        wanted, needle = set(kinds), search_form(text)
-        with self._lock:
-            found = [
-                (len(name), name, key, kind)
-                for (kind, key), (form, name) in self._search.items()
-                if kind in wanted and needle in form
-            ]
-        found.sort()
-        page = [
-            SearchHit(kind=kind, key=key, name=name) for _, name, key, kind in found[offset : offset + limit]
-        ]
-        return len(found), page
+        parts = []
+        if "enterprise" in kinds:
+            parts.append("SELECT 'enterprise' AS kind, uscc AS key, name, search FROM enterprises")
+        if "person" in kinds:
+            parts.append("SELECT 'person' AS kind, person_key AS key, name, search FROM persons")
+        if not parts:
+            return 0, []
+        # A scan of the search forms (a million names in well under a second); the page sorted in SQLite.
+        matched = f"SELECT kind, key, name FROM ({' UNION ALL '.join(parts)}) WHERE instr(search, ?) > 0"
+        needle = search_form(text)
+        with self._reading():
+            rows = self._db.execute(
+                f"SELECT kind, key, name, COUNT(*) OVER () FROM ({matched}) "
+                "ORDER BY length(name), name, key, kind LIMIT ? OFFSET ?",
+                (needle, limit, offset),
+            ).fetchall()
+            if rows:
+                total = int(rows[0][3])
+            else:
+                total = int(self._db.execute(f"SELECT COUNT(*) FROM ({matched})", (needle,)).fetchone()[0])
+        return total, [SearchHit(kind=kind, key=key, name=name) for kind, key, name, _ in rows]
 
     def persons_named(self, name: str) -> list[Person]:
         with self._lock:
-            return [self._persons[k] for k in sorted(self._by_name.get(name, ()))]
+            rows = self._db.execute(
+                "SELECT data FROM persons WHERE name = ? ORDER BY person_key", (name,)
+            ).fetchall()
+        return [Person.model_validate_json(data) for (data,) in rows]
 
     def entries_of_list(self, list_type: str, source: str | None = None) -> list[ListEntry]:
         with self._lock:
-            found = [
-                e
-                for e in self._entries.values()
-                if e.list_type == list_type and (source is None or e.source == source)
-            ]
-        return sorted(found, key=lambda e: e.entry_id)
+            if source is None:
+                rows = self._db.execute(
+                    "SELECT data FROM entries WHERE list_type = ? ORDER BY entry_id", (list_type,)
+                ).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT data FROM entries WHERE list_type = ? AND source = ? ORDER BY entry_id",
+                    (list_type, source),
+                ).fetchall()
+        return [ListEntry.model_validate_json(data) for (data,) in rows]
 
     @staticmethod
-    def _select(roles: Iterable[Role], types: Collection[RoleType] | None, as_of: date | None) -> list[Role]:
-        wanted = set(types) if types is not None else None
-        return sort_roles(
-            [
-                r
-                for r in roles
-                if (wanted is None or r.type in wanted) and (as_of is None or r.holds_on(as_of))
-            ]
-        )
+    def _select(roles: Iterable[Role], as_of: date | None) -> list[Role]:
+        return sort_roles([r for r in roles if as_of is None or r.holds_on(as_of)])
 
     def roles_of_enterprise(
         self, uscc: str, types: Collection[RoleType] | None = None, as_of: date | None = None
     ) -> list[Role]:
-        node = ("enterprise", uscc)
         with self._lock:
-            if node not in self._graph:
-                return []
-            roles = [d["role"] for _, _, d in self._graph.in_edges(node, data=True) if "role" in d]
-        return self._select(roles, types, as_of)
+            return self._select(self._roles_in([uscc], types), as_of)
 
     def roles_of_holder(
         self,
@@ -679,65 +607,96 @@ class EmbeddedStore(GraphStore):
         types: Collection[RoleType] | None = None,
         as_of: date | None = None,
     ) -> list[Role]:
-        node = (holder_kind, holder_key)
         with self._lock:
-            if node not in self._graph:
-                return []
-            roles = [d["role"] for _, _, d in self._graph.out_edges(node, data=True) if "role" in d]
-        return self._select(roles, types, as_of)
+            return self._select(self._roles_held(holder_kind, [holder_key], types), as_of)
 
     def entries_of_subject(self, kind: Literal["person", "enterprise"], key: str) -> list[EntryLink]:
-        node = (kind, key)
-        with self._lock:
-            if node not in self._graph:
-                return []
-            links = []
-            for source, _, data in self._graph.in_edges(node, data=True):
-                if source[0] != "entry":
-                    continue
-                entry = self._entries[source[1]]
-                if "named_role" in data:
-                    links.append(
-                        EntryLink(entry=entry, relation="named_responsible", role=data["named_role"])
-                    )
-                else:
-                    links.append(EntryLink(entry=entry, relation="subject"))
+        with self._reading():
+            links = [EntryLink(entry=e, relation="subject") for e in self._entries_on(kind, [key])]
+            if kind == "person":
+                links += [
+                    EntryLink(entry=e, relation="named_responsible", role=n.role)
+                    for e in self._entries_naming([key])
+                    for n in e.named_responsible
+                    if n.person_key == key
+                ]
         return sort_entry_links(links)
 
-    def _label(self, node: Node) -> str:
-        kind, key = node
-        if kind == "enterprise":
-            return self._enterprises[key].name
-        if kind == "person":
-            return self._persons[key].name
-        return self._entries[key].decision_number
+    # -- walks ------------------------------------------------------------------------------------
 
-    def _edge(self, source: Node, target: Node, key: str, data: dict[str, object]) -> GraphEdge | None:
-        """The contract's view of one stored edge, or None for a role not holding on as_of."""
-        role = data.get("role")
-        if isinstance(role, Role):
-            return GraphEdge(
-                id=key,
-                type=role.type.value,
-                source_kind=role.holder_kind,
-                source=role.holder_key,
-                target_kind="enterprise",
-                target=role.enterprise,
-                valid_from=role.valid_from,
-                valid_to=role.valid_to,
-                position=role.position,
-                ratio=role.ratio,
-            )
-        named_role = data.get("named_role")
+    def _exists(self, kind: str, key: str) -> bool:
+        table = {"enterprise": "enterprises", "person": "persons", "entry": "entries"}[kind]
+        return bool(self._present(table, [key]))
+
+    @staticmethod
+    def _role_edge(role: Role) -> GraphEdge:
         return GraphEdge(
-            id=key,
-            type="NAMED_RESPONSIBLE" if named_role is not None else "NAMES",
-            source_kind="entry",
-            source=source[1],
-            target_kind=target[0],
-            target=target[1],
-            position=str(named_role) if named_role is not None else None,
+            id=role.role_id,
+            type=role.type.value,
+            source_kind=role.holder_kind,
+            source=role.holder_key,
+            target_kind="enterprise",
+            target=role.enterprise,
+            valid_from=role.valid_from,
+            valid_to=role.valid_to,
+            position=role.position,
+            ratio=role.ratio,
         )
+
+    @staticmethod
+    def _entry_edges(entry: ListEntry) -> list[GraphEdge]:
+        edges = [
+            GraphEdge(
+                id=names_edge_id(entry.entry_id), type="NAMES", source_kind="entry", source=entry.entry_id,
+                target_kind=entry.subject_kind, target=entry.subject_key,
+            )
+        ]  # fmt: skip
+        edges += [
+            GraphEdge(
+                id=named_responsible_edge_id(entry.entry_id, n.person_key), type="NAMED_RESPONSIBLE",
+                source_kind="entry", source=entry.entry_id, target_kind="person", target=n.person_key,
+                position=str(n.role),
+            )
+            for n in entry.named_responsible
+        ]  # fmt: skip
+        return edges
+
+    def _incident(
+        self, nodes: Iterable[Node], entries: dict[str, ListEntry], as_of: date | None
+    ) -> list[GraphEdge]:
+        """Every edge touching these nodes (roles only where they hold on `as_of`), a few queries for
+        the lot; the entries met are kept in `entries`."""
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, key in nodes:
+            by_kind[kind].append(key)
+        usccs, persons = by_kind["enterprise"], by_kind["person"]
+        roles = (
+            self._roles_in(usccs)
+            + self._roles_held("enterprise", usccs)
+            + self._roles_held("person", persons)
+        )
+        met = self._entries_on("enterprise", usccs) + self._entries_on("person", persons)
+        met += self._entries_naming(persons)
+        met += self._held("entries", ListEntry, [k for k in by_kind["entry"] if k not in entries]).values()
+        for entry in met:
+            entries[entry.entry_id] = entry
+        edges = [self._role_edge(r) for r in roles if as_of is None or r.holds_on(as_of)]
+        for entry_id in dict.fromkeys([*(e.entry_id for e in met), *by_kind["entry"]]):
+            edges += self._entry_edges(entries[entry_id])
+        return edges
+
+    def _labels(self, nodes: Iterable[Node], entries: dict[str, ListEntry]) -> dict[Node, str]:
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for kind, key in nodes:
+            by_kind[kind].append(key)
+        labels: dict[Node, str] = {("entry", k): entries[k].decision_number for k in by_kind["entry"]}
+        for kind, table, key in (("enterprise", "enterprises", "uscc"), ("person", "persons", "person_key")):
+            # Table and key names of this method's own.
+            for k, name in self._select_in(
+                f"SELECT {key}, name FROM {table} WHERE {key} IN ({{}})", by_kind[kind]
+            ):
+                labels[(kind, str(k))] = str(name)
+        return labels
 
     def neighbourhood(
         self,
@@ -750,94 +709,124 @@ class EmbeddedStore(GraphStore):
     ) -> Neighbourhood | None:
         check_neighbourhood_args(hops, limit)
         start: Node = (kind, key)
-        with self._lock:
-            if start not in self._graph:
+        entries: dict[str, ListEntry] = {}
+        with self._reading():
+            if not self._exists(kind, key):
                 return None
 
-            def usable(data: dict[str, object]) -> bool:
-                role = data.get("role")
-                return as_of is None or not isinstance(role, Role) or role.holds_on(as_of)
-
             def visible(node: Node) -> bool:
-                if classes is None or node[0] != "entry":
-                    return True
-                entry = self._entries.get(node[1])
-                return entry is not None and entry.disclosure in classes
+                return classes is None or node[0] != "entry" or entries[node[1]].disclosure in classes
 
+            # Breadth first, a hop at a time over the whole frontier; the last round only collects the
+            # edges among the nodes reached, whichever step reached them.
             distance: dict[Node, int] = {start: 0}
             edges: dict[str, GraphEdge] = {}
-            queue: deque[Node] = deque([start])
-            while queue:
-                node = queue.popleft()
-                d = distance[node]
-                if d == hops:
-                    continue
-                incident = [
-                    (s, t, k, data) for s, t, k, data in self._graph.out_edges(node, keys=True, data=True)
-                ]
-                incident += [
-                    (s, t, k, data) for s, t, k, data in self._graph.in_edges(node, keys=True, data=True)
-                ]
-                for s, t, _, data in incident:
-                    if not usable(data):
+            frontier = [start]
+            for depth in range(hops + 1):
+                following: list[Node] = []
+                at = set(frontier)
+                for edge in self._incident(frontier, entries, as_of):
+                    edges[edge.id] = edge
+                    if depth == hops:
                         continue
-                    other = t if s == node else s
-                    if other not in distance and visible(other):
-                        distance[other] = d + 1
-                        queue.append(other)
-            # Edges among the reached nodes, whichever BFS step found them.
-            for node in distance:
-                for s, t, k, data in self._graph.out_edges(node, keys=True, data=True):
-                    if t in distance and usable(data):
-                        edge = self._edge(s, t, k, data)
-                        if edge is not None:
-                            edges[k] = edge
-            nodes = [
-                GraphNode(kind=n[0], key=n[1], label=self._label(n), distance=dist)
-                for n, dist in distance.items()
-            ]
-        return cap_neighbourhood(nodes, list(edges.values()), limit)
+                    ends = ((edge.source_kind, edge.source), (edge.target_kind, edge.target))
+                    for node, other in (ends, ends[::-1]):
+                        if node in at and other not in distance and visible(other):
+                            distance[other] = depth + 1
+                            following.append(other)
+                frontier = following
+                if not frontier:
+                    break
+            labels = self._labels(distance, entries)
+        kept = [
+            e for e in edges.values()
+            if (e.source_kind, e.source) in distance and (e.target_kind, e.target) in distance
+        ]  # fmt: skip
+        nodes = [GraphNode(kind=n[0], key=n[1], label=labels[n], distance=d) for n, d in distance.items()]
+        return cap_neighbourhood(nodes, kept, limit)
+
+    def ownership(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        direction: OwnershipDirection,
+        max_depth: int,
+        as_of: date | None = None,
+    ) -> list[Role]:
+        check_ownership_args(direction, max_depth)
+        start: Node = (kind, key)
+        found: dict[str, Role] = {}
+        shares = {RoleType.SHAREHOLDER_OF}
+        with self._reading():
+            seen = {start}
+            frontier = [start]
+            for _ in range(max_depth):
+                if not frontier:
+                    break
+                if direction == "up":  # only enterprises have holders
+                    roles = self._roles_in([k for n, k in frontier if n == "enterprise"], shares)
+                else:
+                    roles = self._roles_held("person", [k for n, k in frontier if n == "person"], shares)
+                    roles += self._roles_held(
+                        "enterprise", [k for n, k in frontier if n == "enterprise"], shares
+                    )
+                following: list[Node] = []
+                for role in roles:
+                    if as_of is not None and not role.holds_on(as_of):
+                        continue
+                    found[role.role_id] = role
+                    end = (
+                        (role.holder_kind, role.holder_key)
+                        if direction == "up"
+                        else ("enterprise", role.enterprise)
+                    )
+                    if end not in seen:
+                        seen.add(end)
+                        following.append(end)
+                frontier = following
+        return sort_roles(list(found.values()))
+
+    # -- the rest ---------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            counts = empty_counts()
-            counts.update(
-                enterprises=len(self._enterprises),
-                persons=len(self._persons),
-                entries=len(self._entries),
-                roles=len(self._roles),
-            )
-            counts.update(self._role_counts)
-            return counts
+            rows = self._db.execute("SELECT name, n FROM counts").fetchall()
+        counts = empty_counts()
+        counts.update({str(name): int(n) for name, n in rows if name in counts})
+        return counts
 
     def iter_records(self, kind: RecordKind) -> Iterator[BaseModel]:
-        # Keys are taken under the lock and records looked up as they go, so a long export neither
-        # copies the graph nor holds the lock; a record deleted meanwhile is skipped.
+        # A page a query, each read on its own: a long export neither holds the store nor copies it.
         if kind in ("events", "feedback"):
-            history: dict[str, list[EntryEvent]] | dict[str, list[Feedback]]
-            history = self._events if kind == "events" else self._feedback
+            model: type[BaseModel] = EntryEvent if kind == "events" else Feedback
+            place: tuple[str, int] = ("", -1)
+            while True:
+                with self._lock:  # the table is one of two constants
+                    page = self._db.execute(
+                        f"SELECT entry_id, seq, data FROM {kind} WHERE (entry_id, seq) > (?, ?) "
+                        "ORDER BY entry_id, seq LIMIT ?",
+                        (*place, PAGE),
+                    ).fetchall()
+                if not page:
+                    return
+                place = (page[-1][0], page[-1][1])
+                for _, _, data in page:
+                    yield model.model_validate_json(data)
+        models: dict[str, type[BaseModel]] = {
+            "enterprises": Enterprise, "persons": Person, "roles": Role, "entries": ListEntry,
+        }  # fmt: skip
+        table, record = kind, models[kind]
+        key, last = schema.KEYS[table], ""
+        while True:
             with self._lock:
-                entry_ids = sorted(history)
-            for entry_id in entry_ids:
-                with self._lock:
-                    batch: list[BaseModel] = list(history.get(entry_id, ()))
-                yield from batch
-            return
-        records: dict[str, Enterprise] | dict[str, Person] | dict[str, Role] | dict[str, ListEntry]
-        if kind == "enterprises":
-            records = self._enterprises
-        elif kind == "persons":
-            records = self._persons
-        elif kind == "roles":
-            records = self._roles
-        else:
-            records = self._entries
-        with self._lock:
-            keys = sorted(records)
-        for key in keys:
-            record = records.get(key)
-            if record is not None:
-                yield record
+                page = self._db.execute(
+                    f"SELECT {key}, data FROM {table} WHERE {key} > ? ORDER BY {key} LIMIT ?", (last, PAGE)
+                ).fetchall()
+            if not page:
+                return
+            last = page[-1][0]
+            for _, data in page:
+                yield record.model_validate_json(data)
 
     def changes_after(self, seq: int, limit: int = 1000) -> list[Change]:
         with self._lock:
@@ -855,7 +844,10 @@ class EmbeddedStore(GraphStore):
 
     def entries_turning_on(self, day: date) -> list[str]:
         with self._lock:
-            return sorted(self._turning.get(day, ()))
+            rows = self._db.execute(
+                "SELECT entry_id FROM entry_turns WHERE day = ? ORDER BY entry_id", (day.isoformat(),)
+            ).fetchall()
+        return [str(entry_id) for (entry_id,) in rows]
 
     def get_meta(self, name: str) -> str | None:
         with self._lock:
@@ -863,65 +855,17 @@ class EmbeddedStore(GraphStore):
         return None if row is None else str(row[0])
 
     def set_meta(self, name: str, value: str) -> None:
-        with self._lock, self._transaction():
+        with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     def clear(self) -> None:
-        with self._lock:
-            with self._transaction():
-                # The change log is emptied too, but its numbering goes on (AUTOINCREMENT): a reader's
-                # place in it stays meaningful.
-                for table in ("enterprises", "persons", "roles", "entries", "events", "feedback", "changes"):
-                    self._db.execute(f"DELETE FROM {table}")
-            self._graph.clear()
-            for held in (self._enterprises, self._persons, self._entries, self._roles):
-                held.clear()
-            self._role_counts.clear()
-            self._by_name.clear()
-            self._search.clear()
-            self._events.clear()
-            self._feedback.clear()
-            self._turning.clear()
-            self._turns.clear()
+        with self._transaction():
+            # The change log is emptied too, but its numbering goes on (AUTOINCREMENT): a reader's
+            # place in it stays meaningful.
+            for table in ("enterprises", "persons", "roles", "entries", "events", "feedback", "changes",
+                          "entry_persons", "entry_turns", "counts"):  # fmt: skip
+                self._db.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
-            self._lock_file.close()  # releases the flock
-
-    def ownership(
-        self,
-        kind: Literal["person", "enterprise"],
-        key: str,
-        direction: OwnershipDirection,
-        max_depth: int,
-        as_of: date | None = None,
-    ) -> list[Role]:
-        check_ownership_args(direction, max_depth)
-        start: Node = (kind, key)
-        found: dict[str, Role] = {}
-        with self._lock:
-            if start not in self._graph:
-                return []
-            seen = {start}
-            frontier = [start]
-            for _ in range(max_depth):
-                following: list[Node] = []
-                for node in frontier:
-                    incident = (
-                        self._graph.in_edges(node, data="role")
-                        if direction == "up"
-                        else self._graph.out_edges(node, data="role")
-                    )
-                    for source, target, role in incident:
-                        if not isinstance(role, Role) or role.type != RoleType.SHAREHOLDER_OF:
-                            continue
-                        if as_of is not None and not role.holds_on(as_of):
-                            continue
-                        found[role.role_id] = role
-                        end = source if direction == "up" else target
-                        if end not in seen:
-                            seen.add(end)
-                            following.append(end)
-                frontier = following
-        return sort_roles(list(found.values()))

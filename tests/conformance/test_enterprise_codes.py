@@ -178,7 +178,7 @@ def test_an_embedded_store_of_version_1_is_migrated_once(tmp_path: Path) -> None
     path = tmp_path / "old.sqlite3"
     _version_1_store(path, [f.enterprise(1)])
     with EmbeddedStore(path) as s:
-        assert s.get_meta("schema_version") == "2"
+        assert s.get_meta("schema_version") == "3"
         assert s.find_enterprises(org_codes=[f.enterprise(1).org_code or ""])
     with EmbeddedStore(path) as s:  # a second start finds nothing to do
         assert s.counts()["enterprises"] == 1
