@@ -42,8 +42,6 @@ from graph_service.store.base import (
     ConflictError,
     Cover,
     EntryLink,
-    GraphEdge,
-    GraphNode,
     GraphStore,
     MissingReferenceError,
     Neighbourhood,
@@ -53,7 +51,6 @@ from graph_service.store.base import (
     SearchHit,
     StoreError,
     WriteResult,
-    cap_neighbourhood,
     check_neighbourhood_args,
     check_ownership_args,
     cover_admits,
@@ -61,8 +58,6 @@ from graph_service.store.base import (
     entries_change,
     found_by_code,
     lookup_codes,
-    named_responsible_edge_id,
-    names_edge_id,
     reference_day,
     roles_change,
     search_form,
@@ -70,6 +65,7 @@ from graph_service.store.base import (
     sort_reach,
     sort_roles,
 )
+from graph_service.store.sqlite_walks import Walk
 
 Node = tuple[str, str]  # (kind, key)
 M = TypeVar("M", bound=BaseModel)
@@ -628,76 +624,6 @@ class EmbeddedStore(GraphStore):
         table = {"enterprise": "enterprises", "person": "persons", "entry": "entries"}[kind]
         return bool(self._present(table, [key]))
 
-    @staticmethod
-    def _role_edge(role: Role) -> GraphEdge:
-        return GraphEdge(
-            id=role.role_id,
-            type=role.type.value,
-            source_kind=role.holder_kind,
-            source=role.holder_key,
-            target_kind="enterprise",
-            target=role.enterprise,
-            valid_from=role.valid_from,
-            valid_to=role.valid_to,
-            position=role.position,
-            ratio=role.ratio,
-        )
-
-    @staticmethod
-    def _entry_edges(entry: ListEntry) -> list[GraphEdge]:
-        edges = [
-            GraphEdge(
-                id=names_edge_id(entry.entry_id), type="NAMES", source_kind="entry", source=entry.entry_id,
-                target_kind=entry.subject_kind, target=entry.subject_key,
-            )
-        ]  # fmt: skip
-        edges += [
-            GraphEdge(
-                id=named_responsible_edge_id(entry.entry_id, n.person_key), type="NAMED_RESPONSIBLE",
-                source_kind="entry", source=entry.entry_id, target_kind="person", target=n.person_key,
-                position=str(n.role),
-            )
-            for n in entry.named_responsible
-        ]  # fmt: skip
-        return edges
-
-    def _incident(
-        self, nodes: Iterable[Node], entries: dict[str, ListEntry], as_of: date | None
-    ) -> list[GraphEdge]:
-        """Every edge touching these nodes (roles only where they hold on `as_of`), a few queries for
-        the lot; the entries met are kept in `entries`."""
-        by_kind: dict[str, list[str]] = defaultdict(list)
-        for kind, key in nodes:
-            by_kind[kind].append(key)
-        usccs, persons = by_kind["enterprise"], by_kind["person"]
-        roles = (
-            self._roles_in(usccs)
-            + self._roles_held("enterprise", usccs)
-            + self._roles_held("person", persons)
-        )
-        met = self._entries_on("enterprise", usccs) + self._entries_on("person", persons)
-        met += self._entries_naming(persons)
-        met += self._held("entries", ListEntry, [k for k in by_kind["entry"] if k not in entries]).values()
-        for entry in met:
-            entries[entry.entry_id] = entry
-        edges = [self._role_edge(r) for r in roles if as_of is None or r.holds_on(as_of)]
-        for entry_id in dict.fromkeys([*(e.entry_id for e in met), *by_kind["entry"]]):
-            edges += self._entry_edges(entries[entry_id])
-        return edges
-
-    def _labels(self, nodes: Iterable[Node], entries: dict[str, ListEntry]) -> dict[Node, str]:
-        by_kind: dict[str, list[str]] = defaultdict(list)
-        for kind, key in nodes:
-            by_kind[kind].append(key)
-        labels: dict[Node, str] = {("entry", k): entries[k].decision_number for k in by_kind["entry"]}
-        for kind, table, key in (("enterprise", "enterprises", "uscc"), ("person", "persons", "person_key")):
-            # Table and key names of this method's own.
-            for k, name in self._select_in(
-                f"SELECT {key}, name FROM {table} WHERE {key} IN ({{}})", by_kind[kind]
-            ):
-                labels[(kind, str(k))] = str(name)
-        return labels
-
     def neighbourhood(
         self,
         kind: NodeKind,
@@ -708,42 +634,11 @@ class EmbeddedStore(GraphStore):
         classes: Collection[str] | None = None,
     ) -> Neighbourhood | None:
         check_neighbourhood_args(hops, limit)
-        start: Node = (kind, key)
-        entries: dict[str, ListEntry] = {}
+        walk = Walk(lambda sql, values: self._db.execute(sql, values).fetchall(), self._chunk, as_of, classes)
         with self._reading():
             if not self._exists(kind, key):
                 return None
-
-            def visible(node: Node) -> bool:
-                return classes is None or node[0] != "entry" or entries[node[1]].disclosure in classes
-
-            # Breadth first, a hop at a time over the whole frontier; the last round only collects the
-            # edges among the nodes reached, whichever step reached them.
-            distance: dict[Node, int] = {start: 0}
-            edges: dict[str, GraphEdge] = {}
-            frontier = [start]
-            for depth in range(hops + 1):
-                following: list[Node] = []
-                at = set(frontier)
-                for edge in self._incident(frontier, entries, as_of):
-                    edges[edge.id] = edge
-                    if depth == hops:
-                        continue
-                    ends = ((edge.source_kind, edge.source), (edge.target_kind, edge.target))
-                    for node, other in (ends, ends[::-1]):
-                        if node in at and other not in distance and visible(other):
-                            distance[other] = depth + 1
-                            following.append(other)
-                frontier = following
-                if not frontier:
-                    break
-            labels = self._labels(distance, entries)
-        kept = [
-            e for e in edges.values()
-            if (e.source_kind, e.source) in distance and (e.target_kind, e.target) in distance
-        ]  # fmt: skip
-        nodes = [GraphNode(kind=n[0], key=n[1], label=labels[n], distance=d) for n, d in distance.items()]
-        return cap_neighbourhood(nodes, kept, limit)
+            return walk.neighbourhood((kind, key), hops, limit)
 
     def ownership(
         self,
