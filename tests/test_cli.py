@@ -101,7 +101,7 @@ def test_commands_work_on_neo4j(tmp_path: Path, neo4j_server: Neo4jServer, neo4j
     assert_clean_failure(unreachable, 1, "cannot reach Neo4j")
 
 
-def test_a_store_refuses_another_hash_key_and_a_second_process(tmp_path: Path) -> None:
+def test_a_store_refuses_another_hash_key_and_serves_a_second_process(tmp_path: Path) -> None:
     first = run(tmp_path, "generate", "--enterprises", "100", CREDIT_GRAPH_HASH_KEY="key-one")
     assert first.returncode == 0, first.stderr
     other = run(tmp_path, "stats", CREDIT_GRAPH_HASH_KEY="key-two")
@@ -111,9 +111,11 @@ def test_a_store_refuses_another_hash_key_and_a_second_process(tmp_path: Path) -
 
     from graph_service.store.embedded import EmbeddedStore
 
+    # A store held open by this process (a running server, say) is read by another one beside it.
     holder = EmbeddedStore(tmp_path / "data" / "graph.sqlite3")
     try:
-        busy = run(tmp_path, "stats", CREDIT_GRAPH_HASH_KEY="key-one")
-        assert_clean_failure(busy, 1, "in use by another process")
+        beside = run(tmp_path, "stats", CREDIT_GRAPH_HASH_KEY="key-one")
+        assert beside.returncode == 0, beside.stderr
+        assert beside.stdout == same.stdout
     finally:
         holder.close()
