@@ -545,19 +545,23 @@ class EmbeddedStore(GraphStore):
         self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int
     ) -> tuple[int, list[SearchHit]]:
         parts = []
+        # Each a scan of the narrow index of search forms (enterprise_search, person_search).
         if "enterprise" in kinds:
-            parts.append("SELECT 'enterprise' AS kind, uscc AS key, name, search FROM enterprises")
+            parts.append(
+                "SELECT 'enterprise' AS kind, uscc AS key, name FROM enterprises WHERE instr(search, ?1) > 0"
+            )
         if "person" in kinds:
-            parts.append("SELECT 'person' AS kind, person_key AS key, name, search FROM persons")
+            parts.append(
+                "SELECT 'person' AS kind, person_key AS key, name FROM persons WHERE instr(search, ?1) > 0"
+            )
         if not parts:
             return 0, []
-        # A scan of the search forms (a million names in well under a second); the page sorted in SQLite.
-        matched = f"SELECT kind, key, name FROM ({' UNION ALL '.join(parts)}) WHERE instr(search, ?) > 0"
+        matched = " UNION ALL ".join(parts)
         needle = search_form(text)
         with self._reading():
             rows = self._db.execute(
                 f"SELECT kind, key, name, COUNT(*) OVER () FROM ({matched}) "
-                "ORDER BY length(name), name, key, kind LIMIT ? OFFSET ?",
+                "ORDER BY length(name), name, key, kind LIMIT ?2 OFFSET ?3",
                 (needle, limit, offset),
             ).fetchall()
             if rows:

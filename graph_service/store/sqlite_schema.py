@@ -56,6 +56,9 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS enterprise_registration_number ON enterprises (registration_number)",
     "CREATE INDEX IF NOT EXISTS enterprise_registry_id ON enterprises (registry_id)",
     "CREATE INDEX IF NOT EXISTS person_name ON persons (name)",
+    # search_names scans the search forms: these narrow copies rather than the tables with their JSON.
+    "CREATE INDEX IF NOT EXISTS enterprise_search ON enterprises (search, name, uscc)",
+    "CREATE INDEX IF NOT EXISTS person_search ON persons (search, name, person_key)",
     # Reach: the roles of the listed enterprise, by type; reaching: the roles a holder has.
     "CREATE INDEX IF NOT EXISTS role_in_enterprise ON roles (enterprise, type)",
     "CREATE INDEX IF NOT EXISTS role_of_holder ON roles (holder_kind, holder_key, type)",
@@ -137,7 +140,11 @@ def _version(db: sqlite3.Connection) -> str | None:
 
 
 def up_to_date(db: sqlite3.Connection) -> bool:
-    return _version(db) == SCHEMA_VERSION
+    """Of this version, with every index (one added later is made at the next start)."""
+    if _version(db) != SCHEMA_VERSION:
+        return False
+    held = {str(name) for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return all(statement.split()[5] in held for statement in INDEXES)
 
 
 def _pages(db: sqlite3.Connection, table: str) -> Iterator[list[str]]:
@@ -165,8 +172,8 @@ def prepare(db: sqlite3.Connection) -> None:
     this version is left as it is."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        version = _version(db)  # read again under the write lock: another process may have done it
-        if version != SCHEMA_VERSION:
+        if not up_to_date(db):  # asked again under the write lock: another process may have done it
+            migrating = _version(db) != SCHEMA_VERSION
             for statement in TABLES:
                 db.execute(statement)
             for table, columns in COLUMNS.items():
@@ -174,7 +181,8 @@ def prepare(db: sqlite3.Connection) -> None:
                 for name in columns:  # names from this module's own constants
                     if name not in present:
                         db.execute(f"ALTER TABLE {table} ADD COLUMN {name} TEXT")
-            _refill(db)
+            if migrating:
+                _refill(db)
             for statement in INDEXES:
                 db.execute(statement)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
