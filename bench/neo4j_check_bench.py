@@ -3,6 +3,11 @@ same engine over the store's methods composed (the calls a check made before), a
 statement answering the same question (bench/neo4j_check_bench.cypher), and `RETURN 1`.
 
     .venv/bin/python bench/neo4j_check_bench.py --enterprises 100000 [--checks 2000] [--load-only]
+        [--before-code DIR]
+
+With --before-code (a checkout of the code before, e.g. `git archive main | tar -x -C DIR`), that code's
+engine is asked too, in a child process (bench/neo4j_check_worker.py with DIR first on its path) that
+times its own checks: the same subjects, in the same rotation.
 
 The graph is the synthetic one (loaded first unless the server already holds it). Neo4j comes from
 NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD. Each sampled subject is asked all four ways, in a rotating
@@ -16,6 +21,8 @@ import os
 import platform
 import random
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -92,6 +99,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--checks", type=int, default=2000)
     parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--before-code", type=Path)
     args = parser.parse_args()
 
     store = open_store(Neo4jStore)
@@ -134,21 +142,50 @@ def main() -> None:
         "hand-written single statement": lambda s, a: hand(s[0], s[1]),
         "RETURN 1": lambda s, a: one(),
     }
+    worker = None
+    if args.before_code is not None:
+        worker = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve().parent / "neo4j_check_worker.py")],
+            env={**os.environ, "PYTHONPATH": str(args.before_code.resolve())},
+            cwd="/tmp",  # not this checkout, so that the other code is the one imported
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert worker.stdin is not None and worker.stdout is not None
+        assert worker.stdout.readline().strip() == "ready"
+    worker_times: list[float] = []
+
+    def before_code(s: Subject, a: str | None) -> None:
+        assert worker is not None and worker.stdin is not None and worker.stdout is not None
+        worker.stdin.write(f"{s[0]}\t{s[1]}\t{a or '-'}\n")
+        worker.stdin.flush()
+        worker_times.append(float(worker.stdout.readline()))
+
+    if worker is not None:
+        ways["engine, the code before (main, its own process)"] = before_code
     for _ in range(100):  # warm-up: plans cached, connections pooled
         s, a = rng.choice(subjects), rng.choice(ACTIONS)
         for way in ways.values():
             way(s, a)
+    worker_times.clear()
     times: dict[str, list[float]] = {name: [] for name in ways}
     names = list(ways)
     near = 0
     for i in range(args.checks):
         s, a = rng.choice(subjects), rng.choice(ACTIONS)
-        for name in names[i % 4 :] + names[: i % 4]:
+        turn = i % len(names)
+        for name in names[turn:] + names[:turn]:
             times[name].append(timed(lambda: ways[name](s, a)))  # noqa: B023 - called at once
         near += bool(engine.check(s[0], s[1], DAY).associated_risk) if i < 200 else 0
+    if worker is not None:  # the child's own timings, without the pipe
+        times["engine, the code before (main, its own process)"] = worker_times
+        assert worker.stdin is not None
+        worker.stdin.close()
+        worker.wait()
     hand_p50 = percentile(times["hand-written single statement"], 50)
-    print(f"# {args.checks:,} subjects sampled (persons and enterprises), each asked four ways; associated "
-          f"risk walked {ASSOCIATED_HOPS} hops; {near} of the first 200 have some")  # fmt: skip
+    print(f"# {args.checks:,} subjects sampled (persons and enterprises), each asked {len(names)} ways; "
+          f"associated risk walked {ASSOCIATED_HOPS} hops; {near} of the first 200 have some")  # fmt: skip
     print("| way | p50 | p99 | mean | p50 / hand-written |")
     print("|---|---|---|---|---|")
     for name, values in times.items():

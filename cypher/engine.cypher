@@ -137,10 +137,8 @@ ORDER BY l.entry_id, f.seq
 
 // name: check_facts
 // Everything a check of $subjects ({kind, key}) is decided from, in one statement and one row: the reach
-// rows (as reaching_many finds them), and, when $near, each subject's neighbourhood up to `__HOPS__`
-// hops (as the neighbourhood statement walks it, roles holding on $as_of, the $near_limit nearest kept;
-// with $classes, entries of other disclosure classes neither walked through nor reached) with the black
-// entries in it; when $record, the entries that list or name each subject and the events of the entries
+// rows (as reaching_many finds them), and, when $near, the black entries near each subject with their
+// distances (the $near_limit nearest; with $classes, only entries of those disclosure classes); when $record, the entries that list or name each subject and the events of the entries
 // found. Then the entries themselves and the persons and enterprises that name the subjects and the
 // entries' listed subjects. The engine decides what they mean.
 UNWIND $subjects AS asked
@@ -181,44 +179,24 @@ CALL (asked, subject) {
          collect(DISTINCT l) AS reaching
 }
 CALL (subject) {
+  // Paths of at most `__HOPS__` role edges (the hops asked less the entry's own edge, put in checked)
+  // holding on $as_of, in either direction, then the edge by which a black entry names the node reached.
   WITH subject WHERE $near
-  MATCH path = ANY SHORTEST (subject)(()-[r:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|DIRECTOR_OF|SUPERVISOR_OF|SENIOR_MANAGER_OF|SHAREHOLDER_OF|PRACTITIONER_AT|BRANCH_OF|NAMES|NAMED_RESPONSIBLE WHERE
-      r.role_id IS NULL
-      OR ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR $as_of < r.valid_to))
-    ]-(y) WHERE $classes IS NULL OR NOT y:ListEntry OR y.disclosure IN $classes){0,__HOPS__}(n:Enterprise|Person|ListEntry)
-  WITH n, length(path) AS distance,
-       CASE WHEN n:Enterprise THEN 0 WHEN n:Person THEN 1 ELSE 2 END AS kind_order,
-       coalesce(n.uscc, n.person_key, n.entry_id) AS key
-  ORDER BY distance, kind_order, key
-  WITH collect({node: n, distance: distance, kind_order: kind_order, key: key}) AS reached
-  WITH reached[0..$near_limit] AS kept, size(reached) AS total
-  WITH kept, total, [k IN kept | k.node] AS nodes
-  CALL (nodes) {
-    UNWIND nodes AS a
-    MATCH (a)-[r:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|DIRECTOR_OF|SUPERVISOR_OF|SENIOR_MANAGER_OF|SHAREHOLDER_OF|PRACTITIONER_AT|BRANCH_OF|NAMES|NAMED_RESPONSIBLE]->(b)
-    WHERE b IN nodes AND (r.role_id IS NULL
-      OR ((r.valid_from IS NULL OR r.valid_from <= $as_of) AND (r.valid_to IS NULL OR $as_of < r.valid_to)))
-    RETURN collect({
-      type: type(r), props: properties(r),
-      source: coalesce(a.uscc, a.person_key, a.entry_id), target: coalesce(b.uscc, b.person_key, b.entry_id),
-      source_kind: CASE WHEN a:Enterprise THEN 'enterprise' WHEN a:Person THEN 'person' ELSE 'entry' END,
-      target_kind: CASE WHEN b:Enterprise THEN 'enterprise' WHEN b:Person THEN 'person' ELSE 'entry' END
-    }) AS edges
-  }
-  RETURN [k IN kept | {
-      key: k.key, distance: k.distance,
-      kind: CASE k.kind_order WHEN 0 THEN 'enterprise' WHEN 1 THEN 'person' ELSE 'entry' END,
-      label: coalesce(k.node.name, k.node.decision_number, k.key)
-    }] AS near_nodes, edges AS near_edges, total AS near_total,
-    [x IN nodes WHERE x:ListEntry AND x.kind = 'black'] AS near_black
+  MATCH path = (subject)-[roles:LEGAL_REPRESENTATIVE_OF|PRINCIPAL_OF|ACTUAL_CONTROLLER_OF|DIRECTOR_OF|SUPERVISOR_OF|SENIOR_MANAGER_OF|SHAREHOLDER_OF|PRACTITIONER_AT|BRANCH_OF*0..__HOPS__]-(x)<-[:NAMES|NAMED_RESPONSIBLE]-(l:ListEntry)
+  WHERE l.kind = 'black' AND ($classes IS NULL OR l.disclosure IN $classes)
+    AND all(r IN roles WHERE (r.valid_from IS NULL OR r.valid_from <= $as_of)
+                             AND (r.valid_to IS NULL OR $as_of < r.valid_to))
+  WITH l, min(length(path)) AS distance
+  ORDER BY distance, l.entry_id
+  LIMIT $near_limit
+  RETURN collect({entry_id: l.entry_id, distance: distance}) AS near_found, collect(l) AS near_black
 }
 CALL (subject) {
   WITH subject WHERE $record
   MATCH (l:ListEntry)-[x:NAMES|NAMED_RESPONSIBLE]->(subject)
   RETURN collect({entry_id: l.entry_id, relation: type(x), role: x.role}) AS links, collect(DISTINCT l) AS linked
 }
-WITH collect({kind: asked.kind, key: asked.key, nodes: near_nodes, edges: near_edges, total: near_total,
-              links: links}) AS walks,
+WITH collect({kind: asked.kind, key: asked.key, near: near_found, links: links}) AS walks,
      collect(subject) AS asked_nodes,
      reduce(acc = [], x IN collect(rows) | acc + x) AS rows,
      reduce(acc = [], x IN collect(reaching + linked) | acc + x) AS own,

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Literal
 
 from graph_service.domain import DomainError
-from graph_service.domain.associated import near_entries
 from graph_service.domain.green_channel import green_channel
 from graph_service.domain.history import EntryState, as_known, in_force_on, moment_utc, state_on, status_on
 from graph_service.engine.results import (
@@ -347,14 +346,13 @@ class Engine:
         names_of: Names,
     ) -> list[AssociatedRisk]:
         """Black entries in force within ASSOCIATED_HOPS of the subject that do not reach it, nearest
-        first (domain.associated: paths over roles, ending with the entry's own edge)."""
-        hood = next((n.hood for n in facts.nearby if (n.kind, n.key) == (kind, key)), None)
-        if hood is None:
-            return []
-        found = near_entries(hood, (kind, key), ASSOCIATED_HOPS)
+        first (domain.associated: paths over roles, ending with the entry's own edge; the store found
+        them and their distances with the other facts)."""
+        found = next((n.entries for n in facts.nearby if (n.kind, n.key) == (kind, key)), None)
+        distance = {n.entry_id: n.distance for n in found or []}
         near = [
             e
-            for i in found
+            for i in distance
             if i not in reaching
             and (e := facts.entries.get(i)) is not None
             and e.kind == "black"
@@ -365,7 +363,7 @@ class Engine:
             (
                 AssociatedRisk(
                     entry=self._summary(e, names[(e.subject_kind, e.subject_key)], day),
-                    distance=found[e.entry_id].distance,
+                    distance=distance[e.entry_id],
                 )
                 for e in near
             ),

@@ -313,13 +313,24 @@ def roles_change(roles: Iterable[Role], at: datetime) -> Change | None:
 MAX_CHANGES = 10_000  # changes_after's page
 
 
+class NearEntry(BaseModel):
+    """A black entry near a subject: `distance` edges away, the last the entry's own (NAMES or
+    NAMED_RESPONSIBLE), the others role edges holding on the day (domain.associated's paths)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry_id: str
+    distance: int
+
+
 class Nearby(BaseModel):
-    """What lies around one subject, for associated risk: its neighbourhood as `neighbourhood` walks it
-    (None when the subject is unknown). The entries in it are in the facts' `entries`, black ones only."""
+    """The black entries within `hops` of one subject by such paths, each at its least distance, the
+    `limit` nearest (ties by entry_id), nearest first; None when the subject is unknown. The entries
+    themselves are in the facts' `entries`."""
 
     kind: Literal["person", "enterprise"]
     key: str
-    hood: Neighbourhood | None
+    entries: list[NearEntry] | None
 
 
 class ReachFacts(BaseModel):
@@ -537,18 +548,18 @@ class GraphStore(abc.ABC):
         classes: Collection[str] | None = None,
     ) -> CheckFacts:
         """What a check of these subjects is decided from: `reaching_many`'s rows and their entries, the
-        subjects named; with `near_hops` > 0 also each known subject's `neighbourhood` (hops, limit
-        and `classes` as there, roles holding on `as_of`) and the black entries in it, in one call."""
+        subjects named; with `near_hops` > 0 also what is `Nearby` each subject within that many hops
+        (at most `near_limit` entries; with `classes`, only entries of those disclosure classes), in one
+        call. ValueError for hops or limit out of range (check_neighbourhood_args)."""
         rows = self.reaching_many(subjects, covers, as_of, known_at)
         entries = self.get_entries({r.entry_id for r in rows})
         nearby: list[Nearby] = []
         if near_hops > 0:
+            check_neighbourhood_args(near_hops, near_limit)
             for kind, key in dict.fromkeys(subjects):
-                hood = self.neighbourhood(kind, key, near_hops, near_limit, as_of, classes)
-                nearby.append(Nearby(kind=kind, key=key, hood=hood))
-            near_ids = {n.key for b in nearby if b.hood for n in b.hood.nodes if n.kind == "entry"}
-            near = self.get_entries(near_ids - set(entries))
-            entries |= {i: e for i, e in near.items() if e.kind == "black"}
+                near, found = self._near_entries(kind, key, near_hops, near_limit, as_of, classes)
+                nearby.append(Nearby(kind=kind, key=key, entries=near))
+                entries |= found
         persons, enterprises = self._subjects_named([*subjects, *_listed(entries.values())])
         return CheckFacts(rows=rows, entries=entries, persons=persons, enterprises=enterprises, nearby=nearby)
 
@@ -595,6 +606,51 @@ class GraphStore(abc.ABC):
             links=links,
             events=events,
         )
+
+    def _near_entries(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        hops: int,
+        limit: int,
+        as_of: date,
+        classes: Collection[str] | None,
+    ) -> tuple[list[NearEntry] | None, dict[str, ListEntry]]:
+        """Nearby's entries by walking the roles one node at a time: breadth first over role edges
+        holding on the day, `hops - 1` of them, then the entries naming each node reached."""
+        known = self.get_person(key) if kind == "person" else self.get_enterprise(key)
+        if known is None:
+            return None, {}
+        Node = tuple[Literal["person", "enterprise"], str]
+        distance: dict[Node, int] = {(kind, key): 0}
+        frontier: list[Node] = [(kind, key)]
+        for depth in range(hops - 1):
+            following: list[Node] = []
+            for node_kind, node_key in frontier:
+                ends: list[Node] = [
+                    ("enterprise", r.enterprise)
+                    for r in self.roles_of_holder(node_kind, node_key, None, as_of)
+                ]
+                if node_kind == "enterprise":
+                    ends += [
+                        (r.holder_kind, r.holder_key) for r in self.roles_of_enterprise(node_key, None, as_of)
+                    ]
+                for end in ends:
+                    if end not in distance:
+                        distance[end] = depth + 1
+                        following.append(end)
+            frontier = following
+        best: dict[str, int] = {}
+        found: dict[str, ListEntry] = {}
+        for (node_kind, node_key), d in distance.items():
+            for link in self.entries_of_subject(node_kind, node_key):
+                e = link.entry
+                if e.kind == "black" and (classes is None or e.disclosure in classes):
+                    best[e.entry_id] = min(best.get(e.entry_id, d + 1), d + 1)
+                    found[e.entry_id] = e
+        near = sorted((NearEntry(entry_id=i, distance=d) for i, d in best.items()),
+                      key=lambda n: (n.distance, n.entry_id))[:limit]  # fmt: skip
+        return near, {n.entry_id: found[n.entry_id] for n in near}
 
     def _subjects_named(
         self, refs: Iterable[tuple[str, str]]

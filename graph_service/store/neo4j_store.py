@@ -45,6 +45,7 @@ from graph_service.store.base import (
     GraphStore,
     MissingReferenceError,
     Nearby,
+    NearEntry,
     Neighbourhood,
     OwnershipDirection,
     ReachFacts,
@@ -562,8 +563,8 @@ class Neo4jStore(GraphStore):
         if near_hops > 0:
             check_neighbourhood_args(near_hops, near_limit)
         found = self._read(
-            # Without the walk the statement still names a bound ($near is false; a bound of 0 is refused).
-            self.q.for_hops("check_facts", max(near_hops, 1)),
+            # The bound is on role edges, one fewer than the hops (the entry's own edge is the last).
+            self.q.for_hops("check_facts", max(near_hops - 1, 0)),
             subjects=[{"kind": kind, "key": key} for kind, key in dict.fromkeys(subjects)],
             covers_by_key=self._covers_by(covers, with_role=True),
             as_of=as_of,
@@ -576,16 +577,11 @@ class Neo4jStore(GraphStore):
         facts = self._facts(found)
         nearby = []
         if near_hops > 0:
-            walked = {(w["kind"], w["key"]): w for w in found["walks"]}
+            walked = {(w["kind"], w["key"]): w["near"] for w in found["walks"]}
             for kind, key in dict.fromkeys(subjects):
-                walk = walked.get((kind, key))
-                hood = None
-                if walk is not None and walk["total"] > 0:  # the start node is reached when it exists
-                    nodes = [GraphNode(**n) for n in walk["nodes"]]
-                    edges = [self._graph_edge(e) for e in walk["edges"]]
-                    capped = cap_neighbourhood(nodes, edges, near_limit)
-                    hood = capped.model_copy(update={"more": walk["total"] - len(capped.nodes)})
-                nearby.append(Nearby(kind=kind, key=key, hood=hood))
+                near = walked.get((kind, key))  # absent: the subject is unknown
+                entries = None if near is None else [NearEntry(**n) for n in near]
+                nearby.append(Nearby(kind=kind, key=key, entries=entries))
         return CheckFacts(**dict(facts), nearby=nearby), found
 
     def check_facts(

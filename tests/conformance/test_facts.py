@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from graph_service.domain.associated import near_entries
 from graph_service.engine.decisions import ASSOCIATED_HOPS, ASSOCIATED_LIMIT, covers_of
 from graph_service.model import RoleType
 from graph_service.rules import load_rules
@@ -105,25 +104,29 @@ def test_check_facts_near_the_subject_are_the_black_entries_and_their_distances(
     facts = store.check_facts(subjects, COVERS, DAY, None, ASSOCIATED_HOPS, ASSOCIATED_LIMIT)  # type: ignore[arg-type]
     assert facts == composed(store, subjects, COVERS, DAY, None, ASSOCIATED_HOPS, ASSOCIATED_LIMIT)
     [here, unknown] = facts.nearby
-    assert (unknown.key, unknown.hood) == (f.uscc(404), None)
-    assert here.hood is not None and here.key == a
-    found = near_entries(here.hood, ("enterprise", a), ASSOCIATED_HOPS)
+    assert (unknown.key, unknown.entries) == (f.uscc(404), None)
+    assert here.entries is not None and here.key == a
     ids = {g[k].entry_id: k for k in ("court", "tax", "fined")}  # type: ignore[attr-defined]
-    assert {ids[i]: n.distance for i, n in found.items()} == {"court": 1, "fined": 2, "tax": 3}
+    # Its own entry names it (1); the finance manager's names a holder of its role (2); the owner's other
+    # company's is one more role edge away (3).
+    assert [(ids[n.entry_id], n.distance) for n in here.entries] == [("court", 1), ("fined", 2), ("tax", 3)]
     assert set(facts.entries) == set(ids)  # the near ones with the reaching one
     # Their listed subjects are named, for the answer to show them.
     assert g["fin"].person_key in facts.persons and g["b"].uscc in facts.enterprises  # type: ignore[attr-defined]
     # Only roles holding on the day are walked: before the owner headed B, B's entry is not near.
     early = store.check_facts(subjects[:1], COVERS, date(2018, 6, 1), None, 3, 300)  # type: ignore[arg-type]
     assert early == composed(store, subjects[:1], COVERS, date(2018, 6, 1), None, 3, 300)
-    assert early.nearby[0].hood is not None
-    assert g["b"].uscc not in {n.key for n in early.nearby[0].hood.nodes}  # type: ignore[attr-defined]
-    # A caller who may not see a disclosure class walks without its entries.
+    assert [ids[n.entry_id] for n in early.nearby[0].entries or []] == ["court", "fined"]
+    # Two hops reach one role edge out; the limit keeps the nearest.
+    two = store.check_facts(subjects[:1], COVERS, DAY, None, 2, 2)  # type: ignore[arg-type]
+    assert two == composed(store, subjects[:1], COVERS, DAY, None, 2, 2)
+    assert [ids[n.entry_id] for n in two.nearby[0].entries or []] == ["court", "fined"]
+    one = store.check_facts(subjects[:1], COVERS, DAY, None, 3, 1)  # type: ignore[arg-type]
+    assert [ids[n.entry_id] for n in one.nearby[0].entries or []] == ["court"]
+    # A caller who may not see a disclosure class is not shown its entries.
     hidden = store.check_facts(subjects[:1], COVERS, DAY, None, 3, 300, classes=["public"])  # type: ignore[arg-type]
     assert hidden == composed(store, subjects[:1], COVERS, DAY, None, 3, 300, classes=["public"])
-    assert hidden.nearby[0].hood is not None
-    walked = {n.key for n in hidden.nearby[0].hood.nodes if n.kind == "entry"}
-    assert walked == {g["court"].entry_id, g["tax"].entry_id}  # type: ignore[attr-defined]
+    assert [ids[n.entry_id] for n in hidden.nearby[0].entries or []] == ["court", "tax"]
 
 
 def test_check_facts_as_known_at_a_moment(store: GraphStore) -> None:
