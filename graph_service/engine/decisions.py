@@ -39,7 +39,8 @@ from graph_service.store.base import CheckFacts, Cover, GraphStore, ReachFacts, 
 
 GREEN_CHANNEL = "green_channel"
 # Associated risk looks three hops out (person -> company -> entry, or company <- owner -> company -> entry)
-# and at most this many nodes: enough for an official's attention, cheap enough for every check.
+# and at most this many entries, the nearest: enough for an official's attention, cheap enough for every
+# check.
 ASSOCIATED_HOPS = 3
 ASSOCIATED_LIMIT = 300
 

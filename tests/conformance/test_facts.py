@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from graph_service.domain.associated import near_entries
 from graph_service.engine.decisions import ASSOCIATED_HOPS, ASSOCIATED_LIMIT, covers_of
 from graph_service.model import RoleType
 from graph_service.rules import load_rules
@@ -111,6 +112,11 @@ def test_check_facts_near_the_subject_are_the_black_entries_and_their_distances(
     # company's is one more role edge away (3).
     assert [(ids[n.entry_id], n.distance) for n in here.entries] == [("court", 1), ("fined", 2), ("tax", 3)]
     assert set(facts.entries) == set(ids)  # the near ones with the reaching one
+    # The same entries at the same distances as domain.associated finds them in the neighbourhood.
+    hood = store.neighbourhood("enterprise", a, ASSOCIATED_HOPS, ASSOCIATED_LIMIT, DAY)
+    assert hood is not None
+    walked = near_entries(hood, ("enterprise", a), ASSOCIATED_HOPS)
+    assert {i: n.distance for i, n in walked.items()} == {n.entry_id: n.distance for n in here.entries}
     # Their listed subjects are named, for the answer to show them.
     assert g["fin"].person_key in facts.persons and g["b"].uscc in facts.enterprises  # type: ignore[attr-defined]
     # Only roles holding on the day are walked: before the owner headed B, B's entry is not near.
