@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 from pydantic import BaseModel
 
@@ -28,17 +28,21 @@ from graph_service.model import (
 )
 from graph_service.store.base import (
     Change,
+    CheckFacts,
     Cover,
     EntryLink,
     GraphStore,
     Neighbourhood,
+    ReachFacts,
     ReachRow,
+    RecordFacts,
     RecordKind,
     SearchHit,
     WriteResult,
 )
 
 ALL_CLASSES = frozenset(get_args(Disclosure))
+F = TypeVar("F", bound=ReachFacts)
 
 
 class VisibleStore(GraphStore):
@@ -171,6 +175,70 @@ class VisibleStore(GraphStore):
         rows = self.inner.reaching_many(subjects, covers, as_of, known_at)
         seen = self._visible_ids({r.entry_id for r in rows})
         return [r for r in rows if r.entry_id in seen]
+
+    # One call to the store per question, as the store answers it, filtered here as the methods above
+    # filter: rows and entries the caller may not see left out, persons without their ID number, and the
+    # neighbourhood walked without the hidden entries.
+
+    def _walk_classes(self, classes: Collection[str] | None) -> frozenset[str] | None:
+        seen = self.classes if classes is None else self.classes & frozenset(classes)
+        return None if seen >= ALL_CLASSES else seen
+
+    def _seen_facts(self, facts: F) -> F:
+        entries = {i: e for i, e in facts.entries.items() if self._sees(e)}
+        return facts.model_copy(
+            update={
+                "rows": [r for r in facts.rows if r.entry_id in entries],
+                "entries": entries,
+                "persons": {k: self._person(p) for k, p in facts.persons.items()},
+            }
+        )
+
+    def check_facts(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+        near_hops: int = 0,
+        near_limit: int = 50,
+        classes: Collection[str] | None = None,
+    ) -> CheckFacts:
+        walk = self._walk_classes(classes)
+        return self._seen_facts(
+            self.inner.check_facts(subjects, covers, as_of, known_at, near_hops, near_limit, walk)
+        )
+
+    def affected_facts(
+        self,
+        entry_ids: Collection[str],
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+    ) -> ReachFacts:
+        return self._seen_facts(self.inner.affected_facts(entry_ids, covers, as_of, known_at))
+
+    def record_facts(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+        near_hops: int = 0,
+        near_limit: int = 50,
+        classes: Collection[str] | None = None,
+    ) -> RecordFacts:
+        walk = self._walk_classes(classes)
+        facts = self._seen_facts(
+            self.inner.record_facts(kind, key, covers, as_of, known_at, near_hops, near_limit, walk)
+        )
+        return facts.model_copy(
+            update={
+                "links": [link for link in facts.links if self._sees(link.entry)],
+                "events": {i: e for i, e in facts.events.items() if i in facts.entries},
+            }
+        )
 
     def ownership(
         self,

@@ -1,6 +1,7 @@
 """Associated risk (关联风险), defined once: which list entries lie near a subject without reaching it, how
-far, and along which path (docs/domain.md, "The graph"). The engine's checks and the investigations'
-report both use it.
+far, and along which path (docs/domain.md, "The graph"). The investigations' report uses it; the engine's
+checks ask the store for the same entries at the same distances with their other facts, in one call
+(GraphStore.check_facts; tests/conformance/test_facts.py holds the two to each other).
 
 Paths run over role edges (people and ownership), in either direction, and end with the edge by which an
 entry names its subject or a responsible person; they never pass through another entry. An entry is at

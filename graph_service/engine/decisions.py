@@ -8,12 +8,11 @@ module decides what that means on a day: which entries count, which measures fol
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Literal
 
 from graph_service.domain import DomainError
-from graph_service.domain.associated import near_entries
 from graph_service.domain.green_channel import green_channel
 from graph_service.domain.history import EntryState, as_known, in_force_on, moment_utc, state_on, status_on
 from graph_service.engine.results import (
@@ -33,19 +32,32 @@ from graph_service.engine.results import (
     StatusChangeRef,
     SubjectRef,
 )
-from graph_service.engine.subjects import subject_refs
+from graph_service.engine.subjects import named_refs, subject_refs
 from graph_service.model import ListEntry
 from graph_service.rules import MeasureRule, RuleSet
-from graph_service.store.base import Cover, GraphStore, ReachRow
+from graph_service.store.base import CheckFacts, Cover, GraphStore, ReachFacts, ReachRow
 
 GREEN_CHANNEL = "green_channel"
 # Associated risk looks three hops out (person -> company -> entry, or company <- owner -> company -> entry)
-# and at most this many nodes: enough for an official's attention, cheap enough for every check.
+# and at most this many entries, the nearest: enough for an official's attention, cheap enough for every
+# check.
 ASSOCIATED_HOPS = 3
 ASSOCIATED_LIMIT = 300
 
 # A question the engine cannot answer as asked; the message names the field.
 EngineError = DomainError
+Names = Callable[[Iterable[tuple[str, str]]], dict[tuple[str, str], SubjectRef]]
+
+
+def near_hops(associated: bool, known_at: datetime | None) -> int:
+    """How far a check's facts look around the subject: associated risk only on request, and only as
+    things stand now (it is information, not a restriction)."""
+    return ASSOCIATED_HOPS if associated and known_at is None else 0
+
+
+def names_in(facts: ReachFacts) -> Names:
+    """Subjects named from the persons and enterprises the facts came with."""
+    return lambda refs: named_refs(facts.persons, facts.enterprises, refs)
 
 
 def covers_of(rules: RuleSet) -> list[Cover]:
@@ -155,10 +167,19 @@ class Engine:
 
     def _entries(self, ids: Iterable[str], known_at: datetime | None) -> dict[str, ListEntry]:
         """The entries by id, as known at the moment (those not yet recorded then left out)."""
-        found = self.store.get_entries(set(ids))
+        return self._known(self.store.get_entries(set(ids)), known_at)
+
+    @staticmethod
+    def _known(found: dict[str, ListEntry], known_at: datetime | None) -> dict[str, ListEntry]:
         if known_at is None:
             return found
         return {i: k for i, e in found.items() if (k := as_known(e, known_at)) is not None}
+
+    @classmethod
+    def _known_of(cls, facts: ReachFacts, known_at: datetime | None) -> dict[str, ListEntry]:
+        """The rows' entries among the facts, as known at the moment."""
+        ids = {r.entry_id for r in facts.rows}
+        return cls._known({i: e for i, e in facts.entries.items() if i in ids}, known_at)
 
     def _reasons(
         self,
@@ -167,15 +188,17 @@ class Engine:
         wanted: set[str] | None,
         known_at: datetime | None = None,
         entries: dict[str, ListEntry] | None = None,
+        names_of: Names | None = None,
     ) -> list[tuple[ReachRow, Reason]]:
         """A Reason for each row, with the measures its list type triggers for whoever it reaches,
         narrowed to `wanted` measure codes when given. `entries`: the rows' entries (as known at the
-        moment) when the caller has them already; else they are looked up."""
+        moment) when the caller has them already; else they are looked up. `names_of`: how subjects
+        are named (from facts already read); else they are looked up."""
         if entries is None:
             entries = self._entries({r.entry_id for r in rows}, known_at)
         refs = {(r.reached_kind, r.reached_key) for r in rows}
         refs |= {(e.subject_kind, e.subject_key) for e in entries.values()}
-        names = self._subjects(refs)
+        names = (names_of or self._subjects)(refs)
         out = []
         for row in rows:
             entry = entries.get(row.entry_id)
@@ -258,19 +281,36 @@ class Engine:
         associated: bool = False,
         known_at: datetime | None = None,
     ) -> list[CheckResult]:
-        """The same check for many subjects, answered from one `reaching_many` call and one lookup of
-        entries and names for them all. Associated risk (a graph walk per subject) only on request, and
-        only as things stand now (it is information, not a restriction). With `known_at`, the answer the
-        service would have given at that moment from what it had recorded by then."""
-        wanted = self._wanted(action, measure)
+        """The same check for many subjects, answered from one `check_facts` call for them all.
+        Associated risk (the subject's neighbourhood) only on request, and only as things stand now (it
+        is information, not a restriction). With `known_at`, the answer the service would have given at
+        that moment from what it had recorded by then."""
+        self._wanted(action, measure)  # an unknown action or measure is refused before any read
         known_at = moment_utc(known_at)
-        rows = self.store.reaching_many(subjects, self.covers, as_of, known_at)
+        hops = near_hops(associated, known_at)
+        facts = self.store.check_facts(subjects, self.covers, as_of, known_at, hops, ASSOCIATED_LIMIT)
+        return self.decide(facts, subjects, as_of, action, measure, associated, known_at)
+
+    def decide(
+        self,
+        facts: CheckFacts,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        as_of: date,
+        action: str | None = None,
+        measure: str | None = None,
+        associated: bool = False,
+        known_at: datetime | None = None,
+    ) -> list[CheckResult]:
+        """check_many's answer from facts already read (`known_at` already in UTC): a credit record
+        decides twice from one read."""
+        wanted = self._wanted(action, measure)
+        names_of = names_in(facts)
         by_subject: dict[tuple[str, str], list[tuple[ReachRow, Reason]]] = defaultdict(list)
-        # One lookup of the entries, for the reasons and the green channel alike.
-        entries = self._entries({r.entry_id for r in rows}, known_at)
-        for row, reason in self._reasons(rows, as_of, wanted, known_at, entries):
+        # One set of entries, for the reasons and the green channel alike.
+        entries = self._known_of(facts, known_at)
+        for row, reason in self._reasons(facts.rows, as_of, wanted, known_at, entries, names_of):
             by_subject[(row.reached_kind, row.reached_key)].append((row, reason))
-        names = self._subjects(subjects)
+        names = names_of(subjects)
         results = []
         for kind, key in subjects:
             reasons = by_subject.get((kind, key), [])
@@ -288,9 +328,9 @@ class Engine:
                 not_counting=[r for r in black if r.entry.state not in ("in_force", "suspended")],
                 known_at=known_at,
             )
-            if associated and known_at is None:
+            if near_hops(associated, known_at):
                 result.associated_risk = self._associated(
-                    kind, key, as_of, {r.entry.entry_id for _, r in reasons}
+                    facts, kind, key, as_of, {r.entry.entry_id for _, r in reasons}, names_of
                 )
             if action == GREEN_CHANNEL:
                 self._green_channel(result, reasons, entries, as_of)
@@ -298,22 +338,33 @@ class Engine:
         return results
 
     def _associated(
-        self, kind: Literal["person", "enterprise"], key: str, day: date, reaching: set[str]
+        self,
+        facts: CheckFacts,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        day: date,
+        reaching: set[str],
+        names_of: Names,
     ) -> list[AssociatedRisk]:
         """Black entries in force within ASSOCIATED_HOPS of the subject that do not reach it, nearest
-        first (domain.associated: paths over roles, ending with the entry's own edge)."""
-        hood = self.store.neighbourhood(kind, key, hops=ASSOCIATED_HOPS, limit=ASSOCIATED_LIMIT, as_of=day)
-        if hood is None:
-            return []
-        found = near_entries(hood, (kind, key), ASSOCIATED_HOPS)
-        entries = self.store.get_entries([i for i in found if i not in reaching])
-        near = [e for e in entries.values() if e.kind == "black" and in_force_on(e, day)]
-        names = self._subjects((e.subject_kind, e.subject_key) for e in near)
+        first (domain.associated: paths over roles, ending with the entry's own edge; the store found
+        them and their distances with the other facts)."""
+        found = next((n.entries for n in facts.nearby if (n.kind, n.key) == (kind, key)), None)
+        distance = {n.entry_id: n.distance for n in found or []}
+        near = [
+            e
+            for i in distance
+            if i not in reaching
+            and (e := facts.entries.get(i)) is not None
+            and e.kind == "black"
+            and in_force_on(e, day)
+        ]
+        names = names_of((e.subject_kind, e.subject_key) for e in near)
         return sorted(
             (
                 AssociatedRisk(
                     entry=self._summary(e, names[(e.subject_kind, e.subject_key)], day),
-                    distance=found[e.entry_id].distance,
+                    distance=distance[e.entry_id],
                 )
                 for e in near
             ),
@@ -346,14 +397,15 @@ class Engine:
         self, entry_ids: Sequence[str], as_of: date, known_at: datetime | None = None
     ) -> AffectedResult:
         known_at = moment_utc(known_at)
-        rows = self.store.reach(self.covers, as_of, entry_ids, known_at)
-        pairs = self._reasons(rows, as_of, None, known_at)
+        facts = self.store.affected_facts(entry_ids, self.covers, as_of, known_at)
+        names_of = names_in(facts)
+        pairs = self._reasons(facts.rows, as_of, None, known_at, self._known_of(facts, known_at), names_of)
         grouped: dict[tuple[str, str], list[Reason]] = defaultdict(list)
         summaries: dict[str, EntrySummary] = {}
         for row, reason in pairs:
             summaries[reason.entry.entry_id] = reason.entry
             grouped[(row.reached_kind, row.reached_key)].append(reason)
-        names = self._subjects(grouped)
+        names = names_of(grouped)
         affected = []
         for ref in sorted(grouped, key=lambda k: (k[0] != "enterprise", k[0], k[1])):
             reasons = grouped[ref]

@@ -313,6 +313,53 @@ def roles_change(roles: Iterable[Role], at: datetime) -> Change | None:
 MAX_CHANGES = 10_000  # changes_after's page
 
 
+class NearEntry(BaseModel):
+    """A black entry near a subject: `distance` edges away, the last the entry's own (NAMES or
+    NAMED_RESPONSIBLE), the others role edges holding on the day (domain.associated's paths)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry_id: str
+    distance: int
+
+
+class Nearby(BaseModel):
+    """The black entries within `hops` of one subject by such paths, each at its least distance, the
+    `limit` nearest (ties by entry_id), nearest first; None when the subject is unknown. The entries
+    themselves are in the facts' `entries`."""
+
+    kind: Literal["person", "enterprise"]
+    key: str
+    entries: list[NearEntry] | None
+
+
+class ReachFacts(BaseModel):
+    """Who is reached by which entry, by which role held on which dates (the rows, in sort_reach order),
+    with the entries the rows name, as stored (the caller judges them as known at a moment), and the
+    persons and enterprises that name the reached and the entries' listed subjects. Native facts only:
+    nothing in them says who is restricted."""
+
+    rows: list[ReachRow]
+    entries: dict[str, ListEntry]
+    persons: dict[str, Person]
+    enterprises: dict[str, Enterprise]
+
+
+class CheckFacts(ReachFacts):
+    """ReachFacts for the subjects of a check, plus, when asked, each subject's neighbourhood (with the
+    black entries in it added to `entries`)."""
+
+    nearby: list[Nearby] = []
+
+
+class RecordFacts(CheckFacts):
+    """CheckFacts for one subject, plus the entries that list it or name it (entries_of_subject) and the
+    events (events_of_entry) of every entry the rows or links name."""
+
+    links: list[EntryLink]
+    events: dict[str, list[EntryEvent]]
+
+
 class GraphStore(abc.ABC):
     """One graph of enterprises, persons, roles and list entries."""
 
@@ -486,6 +533,132 @@ class GraphStore(abc.ABC):
         or counted: they are not there for this caller. None when the start node is unknown;
         ValueError for hops or limit out of range (check_neighbourhood_args)."""
 
+    # -- one call per question: the facts the engine decides from ---------------------------------
+    # Backends whose every call is a round trip answer each in one statement; these defaults compose
+    # them from the methods above, so every backend gives the same facts.
+
+    def check_facts(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+        near_hops: int = 0,
+        near_limit: int = 50,
+        classes: Collection[str] | None = None,
+    ) -> CheckFacts:
+        """What a check of these subjects is decided from: `reaching_many`'s rows and their entries, the
+        subjects named; with `near_hops` > 0 also what is `Nearby` each subject within that many hops
+        (at most `near_limit` entries; with `classes`, only entries of those disclosure classes), in one
+        call. ValueError for hops or limit out of range (check_neighbourhood_args)."""
+        rows = self.reaching_many(subjects, covers, as_of, known_at)
+        entries = self.get_entries({r.entry_id for r in rows})
+        nearby: list[Nearby] = []
+        if near_hops > 0:
+            check_neighbourhood_args(near_hops, near_limit)
+            for kind, key in dict.fromkeys(subjects):
+                near, found = self._near_entries(kind, key, near_hops, near_limit, as_of, classes)
+                nearby.append(Nearby(kind=kind, key=key, entries=near))
+                entries |= found
+        persons, enterprises = self._subjects_named([*subjects, *_listed(entries.values())])
+        return CheckFacts(rows=rows, entries=entries, persons=persons, enterprises=enterprises, nearby=nearby)
+
+    def affected_facts(
+        self,
+        entry_ids: Collection[str],
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+    ) -> ReachFacts:
+        """What "who must also be restricted" is decided from: `reach` of these entries, the entries,
+        and the reached and listed subjects named, in one call."""
+        rows = self.reach(covers, as_of, entry_ids, known_at)
+        entries = self.get_entries({r.entry_id for r in rows})
+        reached = [(r.reached_kind, r.reached_key) for r in rows]
+        persons, enterprises = self._subjects_named([*reached, *_listed(entries.values())])
+        return ReachFacts(rows=rows, entries=entries, persons=persons, enterprises=enterprises)
+
+    def record_facts(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+        near_hops: int = 0,
+        near_limit: int = 50,
+        classes: Collection[str] | None = None,
+    ) -> RecordFacts:
+        """What a credit record is made of: `check_facts` for the subject, its `entries_of_subject`, and
+        the events of every entry these name, in one call."""
+        facts = self.check_facts([(kind, key)], covers, as_of, known_at, near_hops, near_limit, classes)
+        links = self.entries_of_subject(kind, key)
+        ids = sorted({r.entry_id for r in facts.rows} | {link.entry.entry_id for link in links})
+        events = {i: self.events_of_entry(i) for i in ids}
+        entries = facts.entries | {link.entry.entry_id: link.entry for link in links}
+        persons, enterprises = self._subjects_named(_listed(link.entry for link in links))
+        return RecordFacts(
+            rows=facts.rows,
+            nearby=facts.nearby,
+            entries=entries,
+            persons=facts.persons | persons,
+            enterprises=facts.enterprises | enterprises,
+            links=links,
+            events=events,
+        )
+
+    def _near_entries(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        hops: int,
+        limit: int,
+        as_of: date,
+        classes: Collection[str] | None,
+    ) -> tuple[list[NearEntry] | None, dict[str, ListEntry]]:
+        """Nearby's entries by walking the roles one node at a time: breadth first over role edges
+        holding on the day, `hops - 1` of them, then the entries naming each node reached."""
+        known = self.get_person(key) if kind == "person" else self.get_enterprise(key)
+        if known is None:
+            return None, {}
+        Node = tuple[Literal["person", "enterprise"], str]
+        distance: dict[Node, int] = {(kind, key): 0}
+        frontier: list[Node] = [(kind, key)]
+        for depth in range(hops - 1):
+            following: list[Node] = []
+            for node_kind, node_key in frontier:
+                ends: list[Node] = [
+                    ("enterprise", r.enterprise)
+                    for r in self.roles_of_holder(node_kind, node_key, None, as_of)
+                ]
+                if node_kind == "enterprise":
+                    ends += [
+                        (r.holder_kind, r.holder_key) for r in self.roles_of_enterprise(node_key, None, as_of)
+                    ]
+                for end in ends:
+                    if end not in distance:
+                        distance[end] = depth + 1
+                        following.append(end)
+            frontier = following
+        best: dict[str, int] = {}
+        found: dict[str, ListEntry] = {}
+        for (node_kind, node_key), d in distance.items():
+            for link in self.entries_of_subject(node_kind, node_key):
+                e = link.entry
+                if e.kind == "black" and (classes is None or e.disclosure in classes):
+                    best[e.entry_id] = min(best.get(e.entry_id, d + 1), d + 1)
+                    found[e.entry_id] = e
+        near = sorted((NearEntry(entry_id=i, distance=d) for i, d in best.items()),
+                      key=lambda n: (n.distance, n.entry_id))[:limit]  # fmt: skip
+        return near, {n.entry_id: found[n.entry_id] for n in near}
+
+    def _subjects_named(
+        self, refs: Iterable[tuple[str, str]]
+    ) -> tuple[dict[str, Person], dict[str, Enterprise]]:
+        wanted = set(refs)
+        persons = self.get_persons({k for kind, k in wanted if kind == "person"})
+        return persons, self.get_enterprises({k for kind, k in wanted if kind == "enterprise"})
+
     @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Node counts by kind and role-edge counts by type (every key present, zero included)."""
@@ -574,6 +747,10 @@ class GraphStore(abc.ABC):
                         following.append(end)
             frontier = following
         return sort_roles(list(found.values()))
+
+
+def _listed(entries: Iterable[ListEntry]) -> list[tuple[str, str]]:
+    return [(e.subject_kind, e.subject_key) for e in entries]
 
 
 def empty_counts() -> dict[str, int]:

@@ -36,6 +36,7 @@ from graph_service.settings import Settings
 from graph_service.store.base import (
     MAX_CHANGES,
     Change,
+    CheckFacts,
     ConflictError,
     Cover,
     EntryLink,
@@ -43,9 +44,13 @@ from graph_service.store.base import (
     GraphNode,
     GraphStore,
     MissingReferenceError,
+    Nearby,
+    NearEntry,
     Neighbourhood,
     OwnershipDirection,
+    ReachFacts,
     ReachRow,
+    RecordFacts,
     RecordKind,
     SearchHit,
     StoreError,
@@ -527,6 +532,123 @@ class Neo4jStore(GraphStore):
             known_at=known_at,
         )
         return self._reach_rows(records)
+
+    # -- one statement per question: the facts the engine decides from ------------------------------
+
+    def _facts(self, record: neo4j.Record) -> ReachFacts:
+        entries = {e.entry_id: e for e in (self._entry(x["props"], x["named"]) for x in record["entries"])}
+        persons: dict[str, Person] = {}
+        enterprises: dict[str, Enterprise] = {}
+        for subject in record["subjects"]:
+            if subject["kind"] == "person":
+                person = Person.model_validate(_from_props(subject["props"]))
+                persons[person.person_key] = person
+            else:
+                enterprise = Enterprise.model_validate(_from_props(subject["props"]))
+                enterprises[enterprise.uscc] = enterprise
+        rows = sort_reach([ReachRow.model_validate(_from_props(r, drop=())) for r in record["rows"]])
+        return ReachFacts(rows=rows, entries=entries, persons=persons, enterprises=enterprises)
+
+    def _subject_facts(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None,
+        near_hops: int,
+        near_limit: int,
+        classes: Collection[str] | None,
+        record: bool,
+    ) -> tuple[CheckFacts, neo4j.Record]:
+        if near_hops > 0:
+            check_neighbourhood_args(near_hops, near_limit)
+        found = self._read(
+            # The bound is on role edges, one fewer than the hops (the entry's own edge is the last).
+            self.q.for_hops("check_facts", max(near_hops - 1, 0)),
+            subjects=[{"kind": kind, "key": key} for kind, key in dict.fromkeys(subjects)],
+            covers_by_key=self._covers_by(covers, with_role=True),
+            as_of=as_of,
+            known_at=known_at,
+            near=near_hops > 0,
+            near_limit=near_limit,
+            classes=None if classes is None else sorted(classes),
+            record=record,
+        )[0]
+        facts = self._facts(found)
+        nearby = []
+        if near_hops > 0:
+            walked = {(w["kind"], w["key"]): w["near"] for w in found["walks"]}
+            for kind, key in dict.fromkeys(subjects):
+                near = walked.get((kind, key))  # absent: the subject is unknown
+                entries = None if near is None else [NearEntry(**n) for n in near]
+                nearby.append(Nearby(kind=kind, key=key, entries=entries))
+        return CheckFacts(**dict(facts), nearby=nearby), found
+
+    def check_facts(
+        self,
+        subjects: Sequence[tuple[Literal["person", "enterprise"], str]],
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+        near_hops: int = 0,
+        near_limit: int = 50,
+        classes: Collection[str] | None = None,
+    ) -> CheckFacts:
+        if not subjects:
+            return CheckFacts(rows=[], entries={}, persons={}, enterprises={})
+        facts, _ = self._subject_facts(
+            subjects, covers, as_of, known_at, near_hops, near_limit, classes, record=False
+        )
+        return facts
+
+    def record_facts(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+        near_hops: int = 0,
+        near_limit: int = 50,
+        classes: Collection[str] | None = None,
+    ) -> RecordFacts:
+        facts, found = self._subject_facts(
+            [(kind, key)], covers, as_of, known_at, near_hops, near_limit, classes, record=True
+        )
+        links = [
+            EntryLink(
+                entry=facts.entries[link["entry_id"]],
+                relation="subject" if link["relation"] == "NAMES" else "named_responsible",
+                role=link["role"],
+            )
+            for walk in found["walks"]
+            for link in walk["links"]
+        ]
+        ids = {r.entry_id for r in facts.rows} | {link.entry.entry_id for link in links}
+        events = {
+            x["props"]["entry_id"]: [
+                EntryEvent.model_validate(_from_props(e, drop=("seq",))) for e in x["events"]
+            ]
+            for x in found["entries"]
+            if x["props"]["entry_id"] in ids
+        }
+        return RecordFacts(**dict(facts), links=sort_entry_links(links), events=events)
+
+    def affected_facts(
+        self,
+        entry_ids: Collection[str],
+        covers: Sequence[Cover],
+        as_of: date,
+        known_at: datetime | None = None,
+    ) -> ReachFacts:
+        found = self._read(
+            self.q.affected_facts,
+            entry_ids=sorted(set(entry_ids)),
+            covers_by_type=self._covers_by(covers, with_role=False),
+            as_of=as_of,
+            known_at=known_at,
+        )[0]
+        return self._facts(found)
 
     def search_names(
         self, text: str, kinds: Collection[Literal["enterprise", "person"]], limit: int, offset: int
