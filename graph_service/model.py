@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -290,7 +292,9 @@ class Role(_Record):
             raise ValueError("holder_key: an organisation cannot hold a role in itself")
         return self
 
-    @property
+    # Cached on the instance (a frozen model's fields never change): loaders and stores read it many
+    # times per edge, and hashing it again each time was a tenth of a load.
+    @cached_property
     def role_id(self) -> str:
         """Identity of the edge: the same holder in the same post from the same day is one edge,
         so a later load that sets valid_to closes it rather than adding a second one."""
@@ -304,6 +308,14 @@ class Role(_Record):
             self.licence_number or "",
         )
         return "R" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            # A copy starts from this instance's __dict__, cached role_id included; an update may change
+            # what the id is made of, so the copy works its own out.
+            copied.__dict__.pop("role_id", None)
+        return copied
 
     def holds_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
