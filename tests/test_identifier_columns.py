@@ -91,14 +91,14 @@ def id_like(draw: st.DrawFn) -> str:
     return draw(st.text("0123456789X", min_size=15, max_size=18))
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(uscc_like(), min_size=1, max_size=40))
 @example(["91110000600037341L", "91110000600037341l", "9111000060003734-1L", "", "9111 0000600037341L"])
 def test_uscc_verdicts_agree_with_the_scalar_check(codes: list[str]) -> None:
     assert uscc_verdicts(codes).tolist() == [is_valid_uscc(c) for c in codes]
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(id_like(), min_size=1, max_size=40))
 @example(["11010519491231002X", "110105194912310021", "910105194912310021", "830000199001010017"])
 def test_id_number_verdicts_agree_with_the_scalar_check(numbers: list[str]) -> None:
@@ -113,6 +113,7 @@ def test_today_bounds_the_birth_date() -> None:
     assert id_number_verdicts([number], today=tomorrow).tolist() == [True]
 
 
+@settings(deadline=None)
 @given(ids)
 def test_resident_of_valid_is_what_parsing_gives(number: str) -> None:
     assert resident_of_valid(number) == parse_id_number(number)
@@ -163,7 +164,7 @@ _NAMES = st.text(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(_NAMES)
 @example("北京\u200b某某 有限公司（分公司）")
 def test_name_and_code_fast_paths_keep_the_reference_forms(raw: str) -> None:
