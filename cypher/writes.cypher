@@ -98,3 +98,14 @@ RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created,
        sum(CASE WHEN before IS NOT NULL AND before <> row.props.fingerprint THEN 1 ELSE 0 END) AS updated,
        sum(CASE WHEN before = row.props.fingerprint THEN 1 ELSE 0 END) AS unchanged,
        collect(CASE WHEN before IS NULL OR before <> row.props.fingerprint THEN row.props.entry_id END) AS changed
+
+// name: roles_of_enterprises
+// What a loader compares a batch with: the role edges of many enterprises in one round trip (one read per
+// enterprise was most of a personnel load's time on Neo4j). The holder's key is read by its label, so the
+// statement names no property a node of the other label lacks.
+UNWIND $usccs AS uscc
+MATCH (e:Enterprise {uscc: uscc})<-[r]-(holder)
+WHERE r.role_id IS NOT NULL AND ($types IS NULL OR type(r) IN $types)
+RETURN type(r) AS type, properties(r) AS props, e.uscc AS enterprise,
+       CASE WHEN holder:Person THEN holder.person_key ELSE holder.uscc END AS holder_key,
+       CASE WHEN holder:Person THEN 'person' ELSE 'enterprise' END AS holder_kind

@@ -143,6 +143,8 @@ def normalize_code(raw: str) -> str:
 def _strip_invisible(text: str) -> str:
     # Format characters (zero-width space, BOM, soft hyphen, bidi marks) are invisible in
     # spreadsheets and web pages, so a person can never see why two equal-looking codes differ.
+    if text.isprintable() and " " not in text:
+        return text  # neither blanks nor format characters (no whitespace but " " is printable)
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
@@ -158,9 +160,13 @@ def normalize_enterprise_code(raw: str) -> str:
 
 def normalize_name(raw: str) -> str:
     """Canonical form of an organisation or person name for comparison and display."""
-    # NFKC already turns full-width brackets, letters, digits and U+3000 into their ASCII forms.
-    text = unicodedata.normalize("NFKC", raw)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    # NFKC already turns full-width brackets, letters, digits and U+3000 into their ASCII forms; it leaves
+    # plain ASCII as it is.
+    text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+    # Format characters (Cf) are never printable: a printable name, nearly every one, has none to drop, and
+    # asking the category of each character of every name was a tenth of a load.
+    if not text.isprintable():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split())
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from functools import cached_property, lru_cache
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -96,8 +98,16 @@ def check_subject_key(kind: str, key: str, field: str) -> None:
     if kind == "person":
         if not re.fullmatch(PERSON_KEY, key):
             raise ValueError(f"{field}: a person is referred to by its person key (P and 32 hex characters)")
-    elif not re.fullmatch(ORG_CODE_SHAPE, key) or (is_valid_id_number(key) and not _registration_number(key)):
+    elif not re.fullmatch(ORG_CODE_SHAPE, key) or (
+        _id_shaped(key) and is_valid_id_number(key) and not _registration_number(key)
+    ):
         raise ValueError(f"{field}: not an organisation code")
+
+
+def _id_shaped(key: str) -> bool:
+    """Whether a code of ORG_CODE_SHAPE has a resident ID number's shape at all (15 digits, or 17 and a
+    digit or X): only such a code is worth the full check, which is most of building a role otherwise."""
+    return (len(key) == 15 and key.isdigit()) or (len(key) == 18 and key[:17].isdigit())
 
 
 def _registration_number(key: str) -> bool:
@@ -221,7 +231,7 @@ class Enterprise(_Record):
     def _check_code(self) -> Enterprise:
         if self.id_valid:
             try:
-                validate_uscc(self.uscc)
+                _checked_uscc(self.uscc)
             except IdentifierError as err:
                 raise ValueError(f"uscc: {err}") from None
         else:
@@ -252,6 +262,15 @@ class Person(_Record):
     birth_date: date | None = None
     sex: Literal["male", "female"] | None = None
     region: str | None = None
+
+
+# The fields Role.role_id is made of.
+_ROLE_ID_PARTS = frozenset(
+    {"type", "holder_kind", "holder_key", "enterprise", "valid_from", "position", "licence_number"}
+)
+# A USCC checked once per process: an enterprise is built many times in a load (its row, stubs, change
+# records), and its loader checked the code already.
+_checked_uscc = lru_cache(maxsize=1 << 16)(validate_uscc)
 
 
 class Role(_Record):
@@ -290,7 +309,9 @@ class Role(_Record):
             raise ValueError("holder_key: an organisation cannot hold a role in itself")
         return self
 
-    @property
+    # Cached on the instance (a frozen model's fields never change): loaders and stores read it many
+    # times per edge, and hashing it again each time was a tenth of a load.
+    @cached_property
     def role_id(self) -> str:
         """Identity of the edge: the same holder in the same post from the same day is one edge,
         so a later load that sets valid_to closes it rather than adding a second one."""
@@ -304,6 +325,14 @@ class Role(_Record):
             self.licence_number or "",
         )
         return "R" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        if update and not _ROLE_ID_PARTS.isdisjoint(update):
+            # A copy starts from this instance's __dict__, cached role_id included; an update of what the id
+            # is made of has the copy work its own out.
+            copied.__dict__.pop("role_id", None)
+        return copied
 
     def holds_on(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,8 +22,6 @@ _CACHE_LIMIT = 300_000
 # A masked number with fewer visible characters than this matches too many people to identify one
 # by name and number alone; it still matches within an enterprise the person holds a role in.
 MIN_VISIBLE = 6
-# Reads per batch of enterprises' roles run side by side: each is one round trip on Neo4j.
-_READERS = 8
 
 _ORG_TYPES_BY_CODE: dict[str, OrgType] = {
     "91": "company",
@@ -221,18 +218,10 @@ class History:
         wanted = [u for u in set(usccs) if u not in self._store]
         if not wanted:
             return
-        store, types = self.ctx.store, self.types
-
-        def read(uscc: str) -> list[Role]:
-            return store.roles_of_enterprise(uscc, types)
-
-        if store.backend_name == "embedded" or len(wanted) < 8:
-            found = [read(u) for u in wanted]
-        else:
-            with ThreadPoolExecutor(_READERS) as pool:
-                found = list(pool.map(read, wanted))
-        for u, roles in zip(wanted, found, strict=True):
-            self._store[u] = {r.role_id: r for r in roles}
+        # One call for the batch: on Neo4j one statement, not a round trip per enterprise.
+        found = self.ctx.store.roles_of_enterprises(wanted, self.types)
+        for u in wanted:
+            self._store[u] = {r.role_id: r for r in found.get(u, [])}
 
     def roles(self, uscc: str, types: Collection[RoleType] | None = None) -> list[Role]:
         if types is not None and self.types is not None and not set(types) <= self.types:

@@ -190,6 +190,10 @@ class Loader(abc.ABC, Generic[P]):
     sensitive: ClassVar[frozenset[str]] = frozenset()
     # Which field a duplicate's reject line names (an instance may name another, from its file's columns).
     key_field: str = ""
+    # Fields read as enterprise codes (Row.enterprise_code) and as documents (Row.document): a batch's
+    # values of them are checked together (Memo.precheck) before its rows are read one by one.
+    code_fields: ClassVar[tuple[str, ...]] = ()
+    document_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -544,9 +548,13 @@ class Engine:
     ) -> list[tuple[Row, Any]]:
         items: list[tuple[Row, Any]] = []
         options = self.options
+        read: list[tuple[dict[str, str | None], dict[str, str]]] = []
         for source_row in chunk:
             fallbacks: dict[str, str] = {}
-            values = resolved.values_of(source_row.cells, fallbacks)
+            read.append((resolved.values_of(source_row.cells, fallbacks), fallbacks))
+        if loader.code_fields or loader.document_fields:
+            self.memo.precheck([values for values, _ in read], loader.code_fields, loader.document_fields)
+        for source_row, (values, fallbacks) in zip(chunk, read, strict=True):
             seen_key = loader.seen(values)
             if seen_key is not None:
                 seen.add(hash(seen_key))

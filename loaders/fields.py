@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
 
+from graph_service.identifier_columns import id_number_verdicts, resident_of_valid, uscc_verdicts
 from graph_service.identifiers import (
     IdentifierError,
     ResidentId,
@@ -232,6 +234,26 @@ class Memo:
             self.codes.clear()
         self.codes[raw] = code
 
+    def precheck(
+        self, rows: Sequence[dict[str, str | None]], codes: Sequence[str], documents: Sequence[str]
+    ) -> None:
+        """Check a batch's columns of enterprise codes and of resident ID numbers at once (numpy), and
+        remember the values that pass, so that each row's check finds them here. What fails is left to
+        the row's own check, which says why."""
+        for name in codes:
+            values = _plain_values(rows, name, self.codes)
+            for value, ok in zip(values, uscc_verdicts(values), strict=True):
+                if ok:
+                    self.remember_code(value, value.upper())
+        for name in documents:
+            values = [v.upper() for v in _plain_values(rows, name, {})]
+            values = [v for v in dict.fromkeys(values) if v not in self.residents]
+            for number, ok in zip(values, id_number_verdicts(values), strict=True):
+                if ok:
+                    if len(self.residents) >= _MEMO_LIMIT:
+                        self.residents.clear()
+                    self.residents[number] = resident_of_valid(number)
+
     def resident(self, number: str) -> ResidentId:
         found = self.residents.get(number)
         if found is None:
@@ -240,6 +262,23 @@ class Memo:
                 self.residents.clear()
             self.residents[number] = found
         return found
+
+
+def _plain_values(rows: Sequence[dict[str, str | None]], name: str, known: dict[str, str]) -> list[str]:
+    """The distinct 18-character plain ASCII values of a column not known yet: the form whose checks
+    the array path makes (others, rare in bulk files, take the row's own check)."""
+    found: dict[str, None] = {}
+    for values in rows:
+        value = values.get(name)
+        if (
+            value is not None
+            and len(value) == 18
+            and value not in known
+            and value.isascii()
+            and value.isalnum()
+        ):
+            found[value] = None
+    return list(found)
 
 
 def fast_code(raw: str) -> str:

@@ -126,6 +126,8 @@ class ListLoader(Loader[ListRow]):
 
     sensitive = frozenset({"subject_id", *NAMED_FIELDS})
     key_field = "decision_number"
+    code_fields = ("subject_id",)
+    document_fields = ("subject_id",)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -43,6 +43,8 @@ class PractitionersLoader(Loader[PractitionerRow]):
     }
     sensitive = frozenset({"id_number"})
     key_field = "licence_number"
+    code_fields = ("employer_uscc",)
+    document_fields = ("id_number",)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -17,6 +17,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from loaders import columnar
+from loaders.columnar import Handover
+
 Format = Literal["csv", "xlsx", "jsonl"]
 ENCODINGS = ("utf-8", "gb18030")
 # Enough of a file to tell UTF-8 from GB18030: Chinese text in GB18030 is almost never valid UTF-8.
@@ -245,8 +248,12 @@ class _Records:
 class Reader:
     """One input file: its header, then its rows, with how far into the file the reading is."""
 
-    def __init__(self, path: Path, encoding: str | None = None, sheet: str | None = None) -> None:
+    def __init__(
+        self, path: Path, encoding: str | None = None, sheet: str | None = None, columnar: bool = True
+    ) -> None:
         self.path = path
+        # CSV blocks with nothing to take care over go to the columnar parser (loaders/columnar.py).
+        self.columnar = columnar
         self.format = detect_format(path)
         self.size = path.stat().st_size
         self.encoding = (
@@ -290,15 +297,37 @@ class Reader:
 
     def _csv(self) -> Iterator[SourceRow]:
         delimiter = self._delimiter()
-        self._counter = _Counting(self.path.open("rb"))
+        handover = Handover(offset=0)
+        if self.columnar and columnar.is_utf8(self.encoding):
+            # The plain blocks of the file by the columnar parser; the record reader from the first block
+            # that is not plain (or from the start).
+            self._counter = _Counting(io.BytesIO())
+            progress = [0]
+            for number, cells in columnar.rows(
+                self.path, delimiter, self.header, MAX_CELL_CHARS, progress, handover
+            ):
+                self._counter.position = progress[0]
+                yield SourceRow(number, cells)
+            if handover.offset < 0:
+                return
+        yield from self._records(delimiter, handover)
+
+    def _records(self, delimiter: str, start: Handover) -> Iterator[SourceRow]:
+        """Rows assembled record by record, from a line start (start.offset) with start.number rows
+        numbered before it (the header is read here when the start is the file's)."""
+        handle = self.path.open("rb")
+        handle.seek(start.offset)
+        self._counter = _Counting(handle)
+        self._counter.position = start.offset
         raw = io.BufferedReader(self._counter, buffer_size=1 << 16)
         records = _Records(raw, self.encoding, delimiter)
+        records.first = start.offset == 0
         if csv.field_size_limit() < MAX_RECORD_CHARS:
             csv.field_size_limit(MAX_RECORD_CHARS)
         # One reader over whole records: a record is complete before the csv module sees it, so a bad
         # one (an oversized cell) raises for that record alone and the reader goes on with the next.
         reader = csv.reader(records, delimiter=delimiter)
-        number = 0
+        number = start.number
         try:
             while True:
                 try:

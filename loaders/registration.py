@@ -97,6 +97,8 @@ class EnterprisesLoader(Loader[EnterpriseRow]):
     }
     sensitive = frozenset({"legal_rep_id"})
     key_field = "uscc"
+    code_fields = ("uscc",)
+    document_fields = ("legal_rep_id",)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -317,6 +319,8 @@ class PersonnelLoader(Loader[PersonnelRow]):
     one_of = (ENTERPRISE_REFS,)
     sensitive = frozenset({"id_number"})
     key_field = "id_number"
+    code_fields = ("uscc",)
+    document_fields = ("id_number",)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -495,6 +499,8 @@ class ShareholdersLoader(Loader[ShareholderRow]):
     }
     sensitive = frozenset({"holder_id"})
     key_field = "holder_id"
+    code_fields = ("uscc", "holder_id")
+    document_fields = ("holder_id",)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -623,6 +629,8 @@ class BranchesLoader(Loader[BranchRow]):
     }
     sensitive = frozenset({"principal_id"})
     key_field = "uscc"
+    code_fields = ("uscc", "parent_uscc")
+    document_fields = ("principal_id",)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -773,6 +781,7 @@ class ChangesLoader(Loader[ChangeRow]):
     }
     sensitive = frozenset({"before", "after"})
     key_field = "item"
+    code_fields = ("uscc",)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

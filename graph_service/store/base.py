@@ -463,6 +463,14 @@ class GraphStore(abc.ABC):
     ) -> list[Role]:
         """Roles held in this enterprise (its people, owners, branches), in sort_roles order."""
 
+    def roles_of_enterprises(
+        self, usccs: Collection[str], types: Collection[RoleType] | None = None
+    ) -> dict[str, list[Role]]:
+        """roles_of_enterprise of each of these enterprises, by USCC (every one present, [] for one
+        holding none): what a loader compares a batch with. A backend where each read is a round trip
+        answers it in one."""
+        return {uscc: self.roles_of_enterprise(uscc, types) for uscc in dict.fromkeys(usccs)}
+
     @abc.abstractmethod
     def roles_of_holder(
         self,

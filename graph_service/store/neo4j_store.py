@@ -710,6 +710,19 @@ class Neo4jStore(GraphStore):
         )
         return sort_roles([self._role(r) for r in records])
 
+    def roles_of_enterprises(
+        self, usccs: Collection[str], types: Collection[RoleType] | None = None
+    ) -> dict[str, list[Role]]:
+        wanted = list(dict.fromkeys(usccs))
+        found: dict[str, list[Role]] = {u: [] for u in wanted}
+        for chunk in _chunks(wanted, self.batch_size):
+            records = self._read(
+                self.q.roles_of_enterprises, usccs=list(chunk), types=self._type_names(types)
+            )
+            for r in records:
+                found[r["enterprise"]].append(self._role(r))
+        return {u: sort_roles(roles) for u, roles in found.items()}
+
     def roles_of_holder(
         self,
         holder_kind: Literal["person", "enterprise"],
