@@ -222,7 +222,8 @@ def run_import_tool(export: AdminExport, home: Path, classpath: str, work: Path)
             raise OfflineImportError(f"cannot run {command[0]}: {exc.strerror}", 2) from None
     if done.returncode != 0:
         raise OfflineImportError(
-            f"neo4j-admin database import full failed (exit {done.returncode}); the database is left "
-            f"as the tool left it, stopped. Log {log}:\n{_tail(log.read_text(encoding='utf-8'))}"
+            f"neo4j-admin database import full failed (exit {done.returncode}); the local server is "
+            "stopped with its data kept (`scripts/neo4j-local start` serves what is there, `stop` "
+            f"discards it). Log {log}:\n{_tail(log.read_text(encoding='utf-8'))}"
         )
     return log
