@@ -73,13 +73,7 @@ def make_files(folder: Path, enterprises: int, seed: int) -> float:
         return 0.0
     shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
-    writer = SampleWriter(folder, enterprises, seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    writer.enterprises()
-    writer.personnel()
-    writer.shareholders()
-    writer.branches()
-    writer.changes()
+    SampleWriter(folder, enterprises, seed).write()  # every file in one pass over the generator
     marker.touch()
     return time.perf_counter() - start
 

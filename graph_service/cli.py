@@ -29,7 +29,7 @@ from graph_service.snapshots.cli import export_command, import_command
 from graph_service.store import GraphStore, StoreError, open_store
 from graph_service.synthetic import Answers, Generator, load_synthetic
 from graph_service.unresolved.cli import unresolved_app
-from loaders.cli import export_admin, load
+from loaders.cli import export_admin, import_offline, load
 
 app = typer.Typer(
     help="credit-graph: enterprises, the people responsible for them, and joint punishment.",
@@ -268,6 +268,7 @@ def demo(
 
 app.command("load")(load)
 app.command("export-admin")(export_admin)
+app.command("import-offline")(import_offline)
 app.command("controllers")(controllers_command)
 app.command("export")(export_command)
 app.command("import")(import_command)

@@ -1,4 +1,4 @@
-"""`credit-graph load` and `credit-graph export-admin`: the loaders from the command line.
+"""`credit-graph load`, `export-admin` and `import-offline`: the loaders from the command line.
 
 Bad arguments, settings, mappings and unreadable files end with one message and exit code 2; a load
 whose share of rejected rows is above CREDIT_GRAPH_REJECT_THRESHOLD ends with exit code 1 after its
@@ -8,6 +8,7 @@ summary. Neither prints a traceback.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +24,19 @@ from graph_service.store import GraphStore, StoreError, open_store
 from graph_service.store.base import MissingReferenceError
 from graph_service.store.embedded import EmbeddedStore
 from loaders import LOADERS, InputError, LoadOptions, LoadReport, MappingError, Tick, run_load
-from loaders.admin_export import write_admin_import
+from loaders.admin_export import AdminExport, write_admin_import
+from loaders.offline_import import (
+    LOCAL_DATABASE,
+    LOCAL_PASSWORD,
+    LocalNeo4j,
+    OfflineImportError,
+    answers,
+    java_command,
+    loopback_port,
+    node_count,
+    run_import_tool,
+    same_server,
+)
 from loaders.readers import normalise_encoding
 
 out = Console(soft_wrap=True)
@@ -269,16 +282,53 @@ def export_admin(
 ) -> None:
     """Validate files as a load would and write them as neo4j-admin import CSV files (for a first load
     of large data into an empty Neo4j); prints the import command. The files are loaded into a staging
-    embedded store under FOLDER/staging first, so they hold exactly what a load would write."""
-    from graph_service.store import check_hash_key
+    embedded store under FOLDER/staging first, so they hold exactly what a load would write.
+    `credit-graph import-offline` does the whole first load into the project's local Neo4j."""
+    pairs = _pairs(inputs)
+    settings = _settings()
+    staged = _stage(settings, folder, pairs, keep_invalid_codes, batch_size, database)
+    export = staged.export
+    _print_export(staged)
+    out.print("With the database stopped (this replaces it), run:")
+    out.print(export.command(), markup=False, highlight=False)
+    out.print(
+        "then start Neo4j and give every client the same CREDIT_GRAPH_HASH_KEY; the service creates its "
+        "constraints and indexes at start."
+    )
 
+
+def _pairs(inputs: list[str]) -> list[tuple[str, Path]]:
     pairs: list[tuple[str, Path]] = []
     for item in inputs:
         kind, sep, name = item.partition("=")
         if not sep or kind not in LOADERS:
             raise _fail(f"{item!r}: expected KIND=FILE with KIND one of {', '.join(LOADERS)}", 2)
         pairs.append((kind, Path(name)))
-    settings = _settings()
+    return pairs
+
+
+@dataclass
+class Staged:
+    """What a staged export gives: the import files, the rows read, the staging store's counts."""
+
+    export: AdminExport
+    rows: int
+    counts: dict[str, int]
+    seconds: float
+
+
+def _stage(
+    settings: Settings,
+    folder: Path,
+    pairs: list[tuple[str, Path]],
+    keep_invalid_codes: bool,
+    batch_size: int | None,
+    database: str,
+) -> Staged:
+    """Loads the files into a staging embedded store under FOLDER/staging (the loaders' own checks and
+    reject reports) and writes neo4j-admin import files from it under FOLDER/import."""
+    from graph_service.store import check_hash_key
+
     # Checked before anything is written: the folder, and every input file.
     held = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if held is not None and not held.is_dir():
@@ -311,15 +361,112 @@ def export_admin(
             summarise(report)
             _threshold(report)
         export = write_admin_import(staging, folder / "import", database)
-    seconds = time.perf_counter() - started
+        counts = staging.counts()
+    return Staged(export, rows, counts, time.perf_counter() - started)
+
+
+def _print_export(staged: Staged) -> None:
+    export, rows, seconds = staged.export, staged.rows, staged.seconds
     for label, written, n in export.nodes:
         out.print(f"{label:<18} {n:>10,} nodes          {written}")
     for type_, written, n in export.relationships:
         out.print(f"{type_ or '(by :TYPE)':<18} {n:>10,} relationships  {written}")
     out.print(f"exported {rows:,} rows in {seconds:.1f}s ({rows / seconds if seconds else 0:,.0f} rows/s)")
-    out.print("With the database stopped (this replaces it), run:")
-    out.print(export.command(), markup=False, highlight=False)
+
+
+def _offline_target(settings: Settings, local: LocalNeo4j) -> tuple[str, str]:
+    """The local server's URI (started if none runs) and password; refuses any other server."""
+    if settings.neo4j_database != LOCAL_DATABASE:
+        raise _fail(
+            f"CREDIT_GRAPH_NEO4J_DATABASE={settings.neo4j_database}: the local server serves only the "
+            f"database {LOCAL_DATABASE}",
+            2,
+        )
+    password = settings.neo4j_password.get_secret_value() or LOCAL_PASSWORD
+    given = "neo4j_uri" in settings.model_fields_set
+    running = local.uri()
+    if running is not None:
+        if given and not same_server(settings.neo4j_uri, running):
+            raise _fail(
+                f"CREDIT_GRAPH_NEO4J_URI={settings.neo4j_uri} is not the project's local Neo4j (that one "
+                f"runs at {running}); an offline import needs the database's files: on that server, stop "
+                "the database and run neo4j-admin database import full there (README, Offline first load)",
+                2,
+            )
+        return running, password
+    port = loopback_port(settings.neo4j_uri) if given else None
+    if given and (port is None or answers(settings.neo4j_uri)):
+        raise _fail(
+            f"CREDIT_GRAPH_NEO4J_URI={settings.neo4j_uri} is not the project's local Neo4j"
+            f"{' and it is running' if port is not None else ''}; an offline import needs the database's "
+            "files: on that server, stop the database and run neo4j-admin database import full there "
+            "(README, Offline first load)",
+            2,
+        )
+    err.print("starting the local Neo4j (scripts/neo4j-local) ...")
+    return local.start(port), password
+
+
+def import_offline(
+    folder: Annotated[Path, typer.Argument(help="Work folder: staging store, reports, import files, logs")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="KIND=FILE, in load order, e.g. enterprises=e.csv personnel=p.csv")
+    ],
+    keep_invalid_codes: Annotated[
+        bool, typer.Option(help="Keep codes that fail their check, flagged id_valid=false")
+    ] = False,
+    batch_size: Annotated[int | None, typer.Option(min=1, max=100_000, help="Rows per batch")] = None,
+) -> None:
+    """First load of large data into the EMPTY database of the project's local Neo4j
+    (scripts/neo4j-local), by Neo4j's own import tool: validates the files as a load would (same
+    reports), writes the import files, stops the server, imports, starts it on the result, applies the
+    schema and checks the counts. Refuses a database that holds anything, or a server that is not local."""
+    from graph_service.store.neo4j_store import Neo4jStore
+
+    pairs = _pairs(inputs)
+    settings = _settings()
+    local = LocalNeo4j()
+    try:
+        java_command()  # before anything is loaded: a missing Java is known at once
+        uri, password = _offline_target(settings, local)
+        held = node_count(uri, settings.neo4j_user, password, LOCAL_DATABASE)
+        if held:
+            raise _fail(
+                f"the database {LOCAL_DATABASE} at {uri} holds {held:,} nodes: an offline import is for an "
+                "empty database (use `credit-graph load` to add to it, or `scripts/neo4j-local stop` to "
+                "discard a throwaway one)",
+                1,
+            )
+        staged = _stage(settings, folder, pairs, keep_invalid_codes, batch_size, LOCAL_DATABASE)
+        _print_export(staged)
+        started = time.perf_counter()
+        classpath = local.classpath()
+        home = local.home()
+        err.print(f"stopping the local Neo4j ({uri}) for the import ...")
+        local.halt()
+        err.print("importing with neo4j-admin database import full ...")
+        log = run_import_tool(staged.export, home, classpath, folder / "neo4j-admin")
+        imported = time.perf_counter()
+        uri = local.start()
+    except OfflineImportError as exc:
+        raise _fail(str(exc), exc.code) from None
+    try:
+        store = Neo4jStore(uri, settings.neo4j_user, password, LOCAL_DATABASE, settings.batch_size)
+    except StoreError as exc:
+        raise _fail(f"the imported database does not open: {exc}", 1) from None
+    with store:  # opening applied the schema (cypher/schema.cypher) and the derived properties
+        counts = store.counts()
+    if counts != staged.counts:
+        wrong = {k: (v, counts.get(k)) for k, v in staged.counts.items() if counts.get(k) != v}
+        raise _fail(
+            f"the imported database's counts differ from the validated files' (staged, imported): {wrong}", 1
+        )
+    seconds = time.perf_counter() - started
     out.print(
-        "then start Neo4j and give every client the same CREDIT_GRAPH_HASH_KEY; the service creates its "
-        "constraints and indexes at start."
+        f"imported {counts['enterprises']:,} enterprises, {counts['persons']:,} persons, "
+        f"{counts['entries']:,} list entries and {counts['roles']:,} roles in {imported - started:.1f}s; "
+        f"queryable after {seconds:.1f}s (tool log {log})",
+        markup=False,
+        highlight=False,
     )
+    out.print(f"Neo4j serves it at {uri}: CREDIT_GRAPH_BACKEND=neo4j CREDIT_GRAPH_NEO4J_URI={uri}")
