@@ -249,10 +249,18 @@ def serve(
 WORKER_PING_SECONDS = 60
 
 
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _worker_count(settings: Settings, asked: int | None) -> int:
     """How many workers serve: as asked, else one per core; one while the configured store refuses a
     second process (the embedded store before it could be shared)."""
-    count = asked or os.cpu_count() or 1
+    count = asked or cores()
     if count == 1 or settings.backend != "embedded":
         return count
     try:
