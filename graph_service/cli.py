@@ -186,11 +186,15 @@ def rules(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=256, help="Worker processes; the number of cores if absent")
+    ] = None,
 ) -> None:
-    """Serve the API over the configured store."""
+    """Serve the API over the configured store, in one worker process per core."""
     import uvicorn
 
     from graph_service.api.app import create_app
+    from graph_service.api.workers import SUPERVISOR_PID
 
     settings = _settings()
     if settings.audit_key_beside_log() and not settings.demo:
@@ -220,11 +224,59 @@ def serve(
         raise CliError(str(exc), code=2) from None
     # Opened here, not in the app's start-up, so an unreachable store is one message, not a traceback.
     with _store(settings) as store:
-        uvicorn.run(
-            create_app(store=store, settings=settings),
-            host=host or settings.api_host,
-            port=port or settings.api_port,
-        )
+        count = _worker_count(settings, workers)
+        if count == 1:
+            uvicorn.run(
+                create_app(store=store, settings=settings),
+                host=host or settings.api_host,
+                port=port or settings.api_port,
+            )
+            return
+    # Each worker builds its own app from the environment (graph_service/api/workers.py).
+    os.environ[SUPERVISOR_PID] = str(os.getpid())
+    uvicorn.run(
+        "graph_service.api.workers:worker_app",
+        factory=True,
+        workers=count,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        # The supervisor kills a worker that does not answer its ping in time, and a worker answers only
+        # once its interpreter has imported the service: seconds on a busy machine, beyond uvicorn's 5.
+        timeout_worker_healthcheck=WORKER_PING_SECONDS,
+    )
+
+
+WORKER_PING_SECONDS = 60
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _worker_count(settings: Settings, asked: int | None) -> int:
+    """How many workers serve: as asked, else one per core; one while the configured store refuses a
+    second process (the embedded store before it could be shared)."""
+    count = asked or cores()
+    if count == 1 or settings.backend != "embedded":
+        return count
+    try:
+        open_store(settings).close()
+    except StoreError as exc:
+        if "in use by another process" not in str(exc):
+            raise CliError(f"cannot open the {settings.backend} store: {exc}") from None
+        if asked is not None:
+            raise CliError(
+                f"--workers: the embedded store {settings.store_path()} is opened by one process at a time; "
+                "serve it with --workers 1, or use the Neo4j backend",
+                code=2,
+            ) from None
+        err.print("credit-graph: serving with one worker: the embedded store takes one process at a time")
+        return 1
+    return count
 
 
 @app.command()

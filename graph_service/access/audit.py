@@ -116,6 +116,17 @@ class AuditLog:
         with self._lock:
             return self._head
 
+    def newest(self) -> Head | None:
+        """The chain's head as the log holds it now, with the records other processes appended (`head()`
+        is this process's own view); still the anchored head when the log is behind it."""
+        with self._lock:
+            last = self._db.execute("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            own = self._head
+        held = Head(int(last[0]), str(last[1]), str(last[2])) if last else None
+        if own is not None and (held is None or own.seq > held.seq):
+            return own
+        return held
+
     def append(
         self,
         principal: Principal,

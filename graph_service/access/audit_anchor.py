@@ -5,15 +5,23 @@ and kept in two places the log's own file does not control: a checkpoint file (r
 record, by rename, never half-written) and the graph store's meta (both backends; written by a background
 thread at most a few times a second, and on close). A checkpoint can also be printed (`credit-graph audit
 checkpoint`) and handed to another department, who can later verify the log against it.
+
+Several processes append to one log (the API's workers, API replicas on one host, a shell command beside a
+running server). Each anchor only ever moves forward: the checkpoint file is rewritten under an exclusive
+flock of its own and only with a newer head than it holds, so a worker that committed record 5 cannot
+overwrite the 6 another wrote a moment later; the store's copy is written by one process only, the leader
+(graph_service/api/leadership.py), from the log's newest record rather than from its own appends.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +30,8 @@ from graph_service.store.base import GraphStore
 
 STORE_META = "audit_head"
 STORE_FLUSH_SECONDS = 0.2
+# How often the leader looks at the log for records other processes appended.
+STORE_FOLLOW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -85,19 +95,46 @@ class FileAnchor:
             return None
 
     def write(self, head: Head, key: bytes) -> None:
-        write_private(self.path, json.dumps(head.signed(key)))
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # read, compare and replace as one step among processes
+            if not _newer(head, self.read(), key):
+                return
+            write_private(self.path, json.dumps(head.signed(key)))
+        finally:
+            os.close(fd)  # drops the flock
 
     def close(self, head: Head | None, key: bytes) -> None:
         if head is not None:
             self.write(head, key)
 
 
-class StoreAnchor:
-    """The graph store's meta; written off the request path, at most every STORE_FLUSH_SECONDS."""
+def _newer(head: Head, held_text: str | None, key: bytes) -> bool:
+    """Whether `head` goes beyond the signed head held (one that cannot be read is replaced)."""
+    if not held_text:
+        return True
+    try:
+        held = Head.parse(held_text, key)
+    except ValueError:
+        return True
+    return head.seq > held.seq
 
-    def __init__(self, store: GraphStore) -> None:
+
+class StoreAnchor:
+    """The graph store's meta; written off the request path, at most every STORE_FLUSH_SECONDS.
+
+    `leading` says whether this process may write it (always, unless told); `follow` hands it the log's
+    newest head, which it then writes instead of the heads of this process's own appends."""
+
+    def __init__(self, store: GraphStore, leading: Callable[[], bool] | None = None) -> None:
         self.store = store
         self.name = f"{store.backend_name} graph store"
+        self._leading = leading or (lambda: True)
+        self._newest: Callable[[], Head | None] | None = None
+        self._written: Head | None = None
+        self._key = b""
         self._pending: tuple[Head, bytes] | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -108,6 +145,11 @@ class StoreAnchor:
     def read(self) -> str | None:
         return self.store.get_meta(STORE_META)
 
+    def follow(self, newest: Callable[[], Head | None], key: bytes) -> None:
+        """Write the log's newest head (from `newest`), looked at every STORE_FOLLOW_SECONDS."""
+        self._newest, self._key = newest, key
+        self._wake.set()
+
     def write(self, head: Head, key: bytes) -> None:
         with self._lock:
             self._pending = (head, key)
@@ -116,17 +158,31 @@ class StoreAnchor:
     def _flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, None
-        if pending is not None:
-            head, key = pending
-            self.store.set_meta(STORE_META, json.dumps(head.signed(key)))
+        if not self._leading():
+            return
+        if self._newest is not None:
+            newest = self._newest()
+            pending = (newest, self._key) if newest is not None else None
+        if pending is None:
+            return
+        head, key = pending
+        if self._written is not None and head.seq <= self._written.seq:
+            return
+        # Never back: a head the store holds beyond the log's (its newest records removed) must stay.
+        if not _newer(head, self.store.get_meta(STORE_META), key):
+            self._written = head
+            return
+        self.store.set_meta(STORE_META, json.dumps(head.signed(key)))
+        self._written = head
 
     def _run(self) -> None:
         while not self._stop:
-            self._wake.wait()
+            woken = self._wake.wait(STORE_FOLLOW_SECONDS if self._newest is not None else None)
             self._wake.clear()
             if self._stop:
                 break
-            threading.Event().wait(STORE_FLUSH_SECONDS)  # let a burst of records coalesce
+            if woken:
+                threading.Event().wait(STORE_FLUSH_SECONDS)  # let a burst of records coalesce
             try:
                 self._flush()
             except Exception:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -15,6 +17,7 @@ from graph_service.access.keys import KeyStore
 from graph_service.access.log_mask import mask_access_log
 from graph_service.api.errors import install_error_handlers, problem_responses
 from graph_service.api.hardening import Hardening
+from graph_service.api.leadership import Leadership
 from graph_service.api.routers import checks, enterprises, entries, explore
 from graph_service.api.routers import investigations as investigations_router
 from graph_service.api.routers import subscriptions as subscriptions_router
@@ -34,6 +37,11 @@ class Health(BaseModel):
     version: str
 
 
+def lead_file(settings: Settings) -> Path:
+    """The lock whose holder leads, beside the notification file the notifier works on."""
+    return settings.notify_file().with_name("serve.lead")
+
+
 def create_app(store: GraphStore | None = None, settings: Settings | None = None) -> FastAPI:
     """An app over `store`, or over the store the settings name (opened at start, closed at stop)."""
 
@@ -48,29 +56,43 @@ def create_app(store: GraphStore | None = None, settings: Settings | None = None
             app.state.store = open_store(config)
         app.state.hash_key = config.person_hash_key()
         app.state.keys = KeyStore(config.keys_file())
+        # One process of several (serve --workers, replicas on one host) leads: it alone runs the notifier
+        # and writes the store's copy of the audit head (graph_service/api/leadership.py).
+        runners: list[NotifyRunner] = []
+        closing = threading.Event()
+
+        def lead() -> None:
+            if config.notify_in_serve and not closing.is_set():
+                runner = NotifyRunner(
+                    app.state.store, app.state.notices, app.state.rules, config, lapsed=app.state.keys.lapsed
+                )
+                runner.start()
+                runners.append(runner)
+
+        leadership = Leadership(lead_file(config), lead)
+        app.state.leadership = leadership
         # The chain's head is anchored in a checkpoint file and in the graph store itself, so that
         # removing the newest records shows (access/audit_anchor.py).
-        anchors: list[Anchor] = [FileAnchor(config.audit_checkpoint_file()), StoreAnchor(app.state.store)]
+        in_store = StoreAnchor(app.state.store, leading=leadership.held)
+        anchors: list[Anchor] = [FileAnchor(config.audit_checkpoint_file()), in_store]
         app.state.audit = AuditLog(config.audit_file(), config.audit_secret(), anchors)
+        in_store.follow(app.state.audit.newest, config.audit_secret().encode())
         app.state.unresolved = UnresolvedQueue(config.unresolved_file())
         app.state.notices = NotifyStore(config.notify_file())
         # The notifier, the day scheduler and the dispatcher (graph_service/notify), unless a separate
-        # `credit-graph notify run` does that work.
-        runner = None
-        if config.notify_in_serve:
-            keys = app.state.keys
-            runner = NotifyRunner(
-                app.state.store, app.state.notices, app.state.rules, config, lapsed=keys.lapsed
-            )
-            runner.start()
+        # `credit-graph notify run` does that work: started by whichever process leads.
+        leadership.start()
         mask_access_log()  # after the server has set its logging up
         try:
             yield
         finally:
-            if runner is not None:
+            closing.set()
+            leadership.stop_trying()
+            for runner in runners:
                 runner.stop()
             app.state.keys.close()
-            app.state.audit.close()
+            app.state.audit.close()  # while still leading: the store gets the last head
+            leadership.release()
             app.state.unresolved.close()
             app.state.notices.close()
             if owned:
