@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 import neo4j
@@ -152,6 +153,18 @@ def _dedupe(rows: Sequence[M], key: Callable[[M], str]) -> list[M]:
     for row in rows:  # the last of duplicates wins, as in the embedded backend
         latest[key(row)] = row
     return list(latest.values())
+
+
+@lru_cache(maxsize=16)
+def _grouped_covers(covers: tuple[Cover, ...], with_role: bool) -> dict[str, list[dict[str, Any]]]:
+    """Covers as the reach statements take them, grouped by list type (and role type). Kept: the engine
+    passes the same rules on every check, and dumping them each time cost a check half a millisecond.
+    The driver only reads the parameter."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for c in covers:
+        key = f"{c.list_type}|{c.role.value}" if with_role else c.list_type
+        grouped.setdefault(key, []).append(c.model_dump(mode="json"))
+    return grouped
 
 
 class Neo4jStore(GraphStore):
@@ -480,11 +493,7 @@ class Neo4jStore(GraphStore):
 
     @staticmethod
     def _covers_by(covers: Sequence[Cover], with_role: bool) -> dict[str, list[dict[str, Any]]]:
-        grouped: dict[str, list[dict[str, Any]]] = {}
-        for c in covers:
-            key = f"{c.list_type}|{c.role.value}" if with_role else c.list_type
-            grouped.setdefault(key, []).append(c.model_dump(mode="json"))
-        return grouped
+        return _grouped_covers(tuple(covers), with_role)
 
     def reach(
         self,
