@@ -7,7 +7,8 @@ a time) into a fresh store file, unless the file holds it already. Each measurem
 its own, so that its memory (VmRSS after opening, VmHWM at the end of the checks, from /proc/self/status)
 is its own: open the store, then `Engine.check` on random enterprises and persons, straight on the engine
 (no HTTP). With --before, the same is done with the networkx store as it was before (main's
-graph_service/store/embedded.py, from git, in a temporary copy) on a file of its own loaded by it, and
+graph_service/store/embedded.py, from git, in a temporary copy) on the same file (it reads only the key
+and JSON columns, which schema 3 keeps as they were), or with --before-load on a file it loaded itself;
 the two stores' check answers are compared by digest.
 """
 
@@ -153,6 +154,11 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=10_000)
     parser.add_argument("--folder", type=Path, default=Path("var/bench"))
     parser.add_argument("--before", action="store_true", help="also the networkx store as it was")
+    parser.add_argument(
+        "--before-load",
+        action="store_true",
+        help="load the networkx store's own file (else it opens the file this store wrote)",
+    )
     parser.add_argument("--step", choices=("load", "measure"), help=argparse.SUPPRESS)
     parser.add_argument("--impl", default="sqlite", help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
@@ -166,7 +172,8 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     common = ["--enterprises", str(args.enterprises), "--seed", str(args.seed), "--checks", str(args.checks)]
     for impl in ("sqlite", "networkx") if args.before else ("sqlite",):
-        path = args.folder / f"store-{impl}-{args.enterprises}.sqlite3"
+        own = impl == "sqlite" or args.before_load
+        path = args.folder / f"store-{impl if own else 'sqlite'}-{args.enterprises}.sqlite3"
         if not path.exists():
             loaded = child(*common, "--step", "load", "--impl", impl, "--store", str(path))
             print(json.dumps({"impl": impl, "load": loaded}), flush=True)
