@@ -44,6 +44,7 @@ from graph_service.store.base import (
     EntryLink,
     GraphStore,
     MissingReferenceError,
+    NearEntry,
     Neighbourhood,
     OwnershipDirection,
     ReachRow,
@@ -65,7 +66,7 @@ from graph_service.store.base import (
     sort_reach,
     sort_roles,
 )
-from graph_service.store.sqlite_walks import Walk
+from graph_service.store.sqlite_walks import Walk, holds
 
 Node = tuple[str, str]  # (kind, key)
 M = TypeVar("M", bound=BaseModel)
@@ -630,6 +631,75 @@ class EmbeddedStore(GraphStore):
     def _exists(self, kind: str, key: str) -> bool:
         table = {"enterprise": "enterprises", "person": "persons", "entry": "entries"}[kind]
         return bool(self._present(table, [key]))
+
+    def _near_entries(
+        self,
+        kind: Literal["person", "enterprise"],
+        key: str,
+        hops: int,
+        limit: int,
+        as_of: date,
+        classes: Collection[str] | None,
+    ) -> tuple[list[NearEntry] | None, dict[str, ListEntry]]:
+        """The contract's walk (GraphStore._near_entries: role edges holding on the day, breadth first,
+        then the black entries naming the nodes reached) over the indexed columns, a hop at a time over
+        the whole frontier; only the entries kept are parsed. A check asks this of every subject, and
+        the default's calls per node would parse every role on the way."""
+        day = as_of.isoformat()
+        with self._reading():
+            if not self._exists(kind, key):
+                return None, {}
+            distance: dict[Node, int] = {(kind, key): 0}
+            frontier: list[Node] = [(kind, key)]
+            for depth in range(hops - 1):
+                ends: list[tuple[object, ...]] = []
+                for holder_kind in ("person", "enterprise"):
+                    held = [k for node_kind, k in frontier if node_kind == holder_kind]
+                    ends += self._select_in(
+                        "SELECT 'enterprise', enterprise, valid_from, valid_to FROM roles "
+                        "WHERE holder_kind = ? AND holder_key IN ({})",
+                        held,
+                        holder_kind,
+                    )
+                ends += self._select_in(
+                    "SELECT holder_kind, holder_key, valid_from, valid_to FROM roles "
+                    "WHERE enterprise IN ({})",
+                    [k for node_kind, k in frontier if node_kind == "enterprise"],
+                )
+                following: list[Node] = []
+                for end_kind, end_key, valid_from, valid_to in ends:
+                    end = (str(end_kind), str(end_key))
+                    if end not in distance and holds(valid_from, valid_to, day):
+                        distance[end] = depth + 1
+                        following.append(end)
+                frontier = following
+            best: dict[str, int] = {}
+            wanted = None if classes is None else set(classes)
+            for node_kind in ("person", "enterprise"):
+                at = {k: d for (kind_of, k), d in distance.items() if kind_of == node_kind}
+                found = self._select_in(
+                    "SELECT subject_key, entry_id, json_extract(data, '$.disclosure') FROM entries "
+                    "WHERE +kind = 'black' AND subject_kind = ? AND subject_key IN ({})",
+                    at,
+                    node_kind,
+                )
+                if node_kind == "person":
+                    found += self._select_in(
+                        "SELECT p.person_key, e.entry_id, json_extract(e.data, '$.disclosure') "
+                        "FROM entry_persons p JOIN entries e ON e.entry_id = p.entry_id "
+                        "WHERE +e.kind = 'black' AND p.person_key IN ({})",
+                        at,
+                    )
+                for node_key, entry_id, disclosure in found:
+                    if wanted is None or disclosure in wanted:
+                        d = at[str(node_key)] + 1
+                        best[str(entry_id)] = min(best.get(str(entry_id), d), d)
+            near = sorted((NearEntry(entry_id=i, distance=d) for i, d in best.items()),
+                          key=lambda n: (n.distance, n.entry_id))[:limit]  # fmt: skip
+            entries = self._parsed(
+                ListEntry, "SELECT data FROM entries WHERE entry_id IN ({})", [n.entry_id for n in near]
+            )
+        return near, {e.entry_id: e for e in entries}
 
     def neighbourhood(
         self,

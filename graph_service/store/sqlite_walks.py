@@ -45,7 +45,7 @@ def _day(value: object) -> date | None:
     return None if value is None else date.fromisoformat(str(value))
 
 
-def _holds(valid_from: object, valid_to: object, as_of: str | None) -> bool:
+def holds(valid_from: object, valid_to: object, as_of: str | None) -> bool:
     # ISO days compare as text in the order of the days.
     return as_of is None or (
         (valid_from is None or str(valid_from) <= as_of) and (valid_to is None or as_of < str(valid_to))
@@ -82,7 +82,7 @@ def _role_edges(rows: Iterable[tuple[object, ...]], as_of: str | None) -> list[E
             valid_from, valid_to, None if position is None else str(position), ratio,
         )
         for role_id, kind, holder_kind, holder_key, enterprise, valid_from, valid_to, position, ratio in rows
-        if _holds(valid_from, valid_to, as_of)
+        if holds(valid_from, valid_to, as_of)
     ]  # fmt: skip
 
 
