@@ -224,7 +224,7 @@ def serve(
         raise CliError(str(exc), code=2) from None
     # Opened here, not in the app's start-up, so an unreachable store is one message, not a traceback.
     with _store(settings) as store:
-        count = _worker_count(settings, workers)
+        count = _worker_count(workers)
         if count == 1:
             uvicorn.run(
                 create_app(store=store, settings=settings),
@@ -257,26 +257,9 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_count(settings: Settings, asked: int | None) -> int:
-    """How many workers serve: as asked, else one per core; one while the configured store refuses a
-    second process (the embedded store before it could be shared)."""
-    count = asked or cores()
-    if count == 1 or settings.backend != "embedded":
-        return count
-    try:
-        open_store(settings).close()
-    except StoreError as exc:
-        if "in use by another process" not in str(exc):
-            raise CliError(f"cannot open the {settings.backend} store: {exc}") from None
-        if asked is not None:
-            raise CliError(
-                f"--workers: the embedded store {settings.store_path()} is opened by one process at a time; "
-                "serve it with --workers 1, or use the Neo4j backend",
-                code=2,
-            ) from None
-        err.print("credit-graph: serving with one worker: the embedded store takes one process at a time")
-        return 1
-    return count
+def _worker_count(asked: int | None) -> int:
+    """How many workers serve: as asked, else one per core (both stores serve several processes)."""
+    return asked or cores()
 
 
 @app.command()

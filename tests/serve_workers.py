@@ -15,9 +15,6 @@ from pathlib import Path
 
 import httpx
 
-from graph_service.store.base import StoreError
-from graph_service.store.embedded import EmbeddedStore
-
 START_TIMEOUT = 90.0
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -26,19 +23,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def embedded_refuses_second_process(path: Path) -> bool:
-    """Whether the embedded store at `path` still takes one process at a time (it is being replaced by
-    one that several processes read while one writes)."""
-    with EmbeddedStore(path):
-        try:
-            EmbeddedStore(path).close()
-        except StoreError as exc:
-            if "in use by another process" in str(exc):
-                return True
-            raise
-    return False
 
 
 def workers_of(supervisor: int) -> list[int]:

@@ -30,12 +30,11 @@ from graph_service.store.base import GraphStore
 from graph_service.store.embedded import EmbeddedStore
 from tests import factories as f
 from tests.conftest import BACKENDS, SECRET, Neo4jServer, open_backend
-from tests.serve_workers import embedded_refuses_second_process, serving, settled_cpu, workers_of
+from tests.serve_workers import serving, settled_cpu, workers_of
 from tests.webhook_receiver import Receiver
 
 WORKERS = 2
 COMPANIES = 6
-ONE_PROCESS = "the embedded store still takes one process at a time: --workers N>1 needs the shared store"
 
 
 @dataclass
@@ -65,8 +64,6 @@ def installation(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ins
            "CREDIT_GRAPH_BACKEND": request.param}  # fmt: skip
     if request.param == "embedded":
         data.mkdir(parents=True)
-        if embedded_refuses_second_process(tmp_path / "probe.sqlite3"):
-            pytest.skip(ONE_PROCESS)
     else:
         server: Neo4jServer = request.getfixturevalue("neo4j_server")
         env.update(CREDIT_GRAPH_NEO4J_URI=server.uri, CREDIT_GRAPH_NEO4J_USER=server.user,
@@ -218,21 +215,3 @@ def test_notices_go_out_once_from_the_leading_worker(installation: Installation)
     finally:
         notices.close()
         receiver.down()
-
-
-def test_embedded_store_of_one_process_is_served_by_one_worker(tmp_path: Path) -> None:
-    """While the embedded store takes one process at a time, --workers 2 is refused with the reason and
-    the default (one per core) falls back to one worker."""
-    data = tmp_path / "data"
-    data.mkdir()
-    if not embedded_refuses_second_process(tmp_path / "probe.sqlite3"):
-        pytest.skip("the embedded store is shared by several processes: the tests above cover it")
-    EmbeddedStore(data / "graph.sqlite3").close()
-    env = {**os.environ, "CREDIT_GRAPH_DATA_DIR": str(data), "CREDIT_GRAPH_HASH_KEY": SECRET,
-           "CREDIT_GRAPH_AUDIT_KEY_PATH": str(tmp_path / "keys" / "audit.key"),
-           "CREDIT_GRAPH_BACKEND": "embedded"}  # fmt: skip
-    command = [sys.executable, "-m", "graph_service.cli", "serve", "--workers", "2", "--port", "1"]
-    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
-    assert refused.returncode == 2
-    assert "--workers" in refused.stderr and "one process at a time" in refused.stderr
-    assert "Traceback" not in refused.stderr
