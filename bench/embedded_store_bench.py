@@ -6,10 +6,10 @@ The synthetic graph is written by the project's generator (graph_service.synthet
 a time) into a fresh store file, unless the file holds it already. Each measurement runs in a process of
 its own, so that its memory (VmRSS after opening, VmHWM at the end of the checks, from /proc/self/status)
 is its own: open the store, then `Engine.check` on random enterprises and persons, straight on the engine
-(no HTTP). With --before, the same is done with the networkx store as it was before (main's
-graph_service/store/embedded.py, from git, in a temporary copy) on the same file (it reads only the key
-and JSON columns, which schema 3 keeps as they were), or with --before-load on a file it loaded itself;
-the two stores' check answers are compared by digest.
+(no HTTP). With --before, the same is done with the networkx store as it was before
+(graph_service/store/embedded.py at commit 74b20ef, from git, in a temporary copy) on the same file (it
+reads only the key and JSON columns, which schema 3 keeps as they were), or with --before-load on a
+file it loaded itself; the two stores' check answers are compared by digest.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from graph_service.synthetic import Generator
 KEY = "bench-key"
 ACTIONS = ["public_bidding", "fiscal_funds", "air_ticket", "licence_approval", None]
 AS_OF = date(2026, 6, 30)
+# The last commit whose embedded store held the graph in networkx (--before opens its embedded.py).
+NETWORKX_STORE = "74b20ef"
 
 
 def store_class(impl: str) -> Any:
@@ -44,10 +46,11 @@ def store_class(impl: str) -> Any:
         from graph_service.store.embedded import EmbeddedStore
 
         return EmbeddedStore
-    # The networkx store as main has it, imported from a copy beside this run's files.
+    # The networkx store as it was before the SQLite-native one (NETWORKX_STORE), imported from a copy
+    # beside this run's files.
     root = Path(__file__).resolve().parents[1]
     source = subprocess.run(
-        ["git", "-C", str(root), "show", "main:graph_service/store/embedded.py"],
+        ["git", "-C", str(root), "show", f"{NETWORKX_STORE}:graph_service/store/embedded.py"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     copy = Path(tempfile.mkdtemp()) / "embedded_networkx.py"
