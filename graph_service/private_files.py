@@ -26,9 +26,16 @@ def private_file(path: Path) -> None:
     private_folder(path.parent)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
     os.chmod(path, PRIVATE_FILE)
-    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if companion.exists():
-            os.chmod(companion, PRIVATE_FILE)
+    private_companions(path)
+
+
+def private_companions(path: Path) -> None:
+    """Only the owner may read or write the database `path` and its -wal and -shm files, by chmod alone
+    (no descriptor opened: closing one would drop the POSIX locks a SQLite connection of this process
+    holds on the file)."""
+    for held in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if held.exists():
+            os.chmod(held, PRIVATE_FILE)
 
 
 def open_private(path: Path, encoding: str = "utf-8", newline: str | None = None) -> TextIO:

@@ -34,7 +34,7 @@ from graph_service.model import (
     Role,
     RoleType,
 )
-from graph_service.private_files import private_file, private_folder
+from graph_service.private_files import private_companions, private_file, private_folder
 from graph_service.store import sqlite_schema as schema
 from graph_service.store.base import (
     MAX_CHANGES,
@@ -117,7 +117,10 @@ class EmbeddedStore(GraphStore):
             self._db.execute(f"PRAGMA cache_size = -{CACHE_MIB * 1024}")
             if not schema.up_to_date(self._db):
                 schema.prepare(self._db)
-            private_file(self.path)  # the -wal and -shm files SQLite has made by now
+            # The -wal and -shm files SQLite has made by now, chmod only: opening and closing a file
+            # descriptor of the database here would drop the POSIX locks SQLite holds on it in this
+            # process (fcntl locks belong to the process, not the descriptor).
+            private_companions(self.path)
             # Variables per statement: 10,000 codes or keys are one or two queries.
             self._chunk = min(self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 10, 10_000)
         except (sqlite3.Error, OSError) as exc:
