@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from graph_service.access.audit_anchor import Anchor, Head
 from graph_service.access.keys import Principal
-from graph_service.private_files import private_file
+from graph_service.private_files import private_companions, private_file
 from graph_service.store.base import StoreError
 
 GENESIS = "0" * 64
@@ -94,7 +94,7 @@ class AuditLog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
-        private_file(path)  # its -wal and -shm files too, now that they exist
+        private_companions(path)  # its -wal and -shm files, by chmod: the connection holds locks
         self._head = self._anchored_head()
 
     def _anchored_head(self) -> Head | None:

@@ -31,7 +31,7 @@ from graph_service.notify.models import (
     SubscriptionKind,
     SubscriptionStatus,
 )
-from graph_service.private_files import private_file
+from graph_service.private_files import private_companions, private_file
 from graph_service.text_safety import mask_ids_keeping_uscc
 
 SCHEMA = """
@@ -148,7 +148,7 @@ class NotifyStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
-            private_file(path)
+            private_companions(path)  # its -wal and -shm files, by chmod: the connection holds locks
         except (sqlite3.Error, OSError) as exc:
             reason = getattr(exc, "strerror", None) or exc
             raise NotifyStoreError(f"cannot open the notification file {path}: {reason}") from None

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from graph_service.private_files import private_file
+from graph_service.private_files import private_companions, private_file
 from graph_service.text_safety import mask_ids_in_text
 from graph_service.unresolved.references import (
     Candidate,
@@ -133,7 +133,7 @@ class UnresolvedQueue:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
-            private_file(path)  # its -wal and -shm files too, now that they exist
+            private_companions(path)  # its -wal and -shm files, by chmod: the connection holds locks
         except (OSError, sqlite3.Error) as exc:
             raise QueueError(f"cannot open the unresolved-reference queue {path}: {exc}") from None
 
